@@ -1,0 +1,86 @@
+/*
+ * io.h: the block I/O layer.
+ *
+ * A struct vx_io is an open image or device seen as an array of bytes with
+ * a block size.  Backends fill struct vx_io_ops; layers (undo, fault,
+ * record) open on top of a lower vx_io and forward to it.  Only io code
+ * calls pread/pwrite/fsync.  No backend is global: callers hold handles.
+ */
+#ifndef VEXFS_IO_H
+#define VEXFS_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef uint64_t vx_blk_t;
+
+struct vx_io;
+
+struct vx_io_ops {
+	const char *name;	/* "unix", "mem", ... */
+	/* read/write exactly @len bytes at byte offset @off; 0 or -errno.
+	 * A read past the end of the device returns -EIO (short read). */
+	int (*read)(struct vx_io *io, uint64_t off, void *buf, size_t len);
+	int (*write)(struct vx_io *io, uint64_t off, const void *buf, size_t len);
+	/* make every completed write durable (fdatasync for unix) */
+	int (*flush)(struct vx_io *io);
+	/* size of the device in bytes */
+	int (*get_size)(struct vx_io *io, uint64_t *size);
+	/* change the size of a regular-file image (ftruncate); -ENOTSUP for
+	 * block devices and layers that cannot */
+	int (*set_size)(struct vx_io *io, uint64_t size);
+	/* release the handle; frees @io itself */
+	int (*close)(struct vx_io *io);
+};
+
+struct vx_io {
+	const struct vx_io_ops *ops;	/* must be first */
+	unsigned sector_size;		/* logical sector size, >= 512 */
+	unsigned flags;			/* VX_IO_* */
+	char *path;			/* for messages; may be NULL */
+};
+
+/* vx_io.flags */
+#define VX_IO_RDONLY	0x1	/* opened read-only */
+#define VX_IO_BLKDEV	0x2	/* a block device */
+
+/* flags for vx_io_unix_open */
+#define VX_IO_OPEN_RDONLY	0x1	/* O_RDONLY instead of O_RDWR */
+#define VX_IO_OPEN_CREATE	0x2	/* create a regular file if missing */
+#define VX_IO_OPEN_NOLOCK	0x4	/* do not take the writer lock */
+
+/*
+ * vx_io_unix_open - open an image file or block device.
+ * @path:  file or device path.
+ * @flags: VX_IO_OPEN_*.
+ * @out:   receives the handle.
+ * Read-write opens take an exclusive lock: an OFD write lock on a regular
+ * file, O_EXCL on a block device.  A second writer gets VX_ELOCKED.
+ * Block devices report their size through BLKGETSIZE64 and their logical
+ * sector size through BLKSSZGET.
+ * Returns 0, -errno from open/fstat, or VX_ELOCKED.
+ */
+int vx_io_unix_open(const char *path, unsigned flags, struct vx_io **out);
+
+/*
+ * vx_io_mem_open - an in-memory device of @size bytes, zero-filled, for
+ * tests.  The contents live until vx_io_close().  Returns 0 or -ENOMEM.
+ */
+int vx_io_mem_open(uint64_t size, struct vx_io **out);
+
+/*
+ * vx_io_mem_data - direct access to a mem device's bytes (tests corrupt
+ * images through it).  Returns NULL when @io is not a mem device.
+ */
+unsigned char *vx_io_mem_data(struct vx_io *io, uint64_t *size);
+
+/* Thin wrappers that call through io->ops. */
+int vx_io_read(struct vx_io *io, uint64_t off, void *buf, size_t len);
+int vx_io_write(struct vx_io *io, uint64_t off, const void *buf, size_t len);
+int vx_io_flush(struct vx_io *io);
+int vx_io_get_size(struct vx_io *io, uint64_t *size);
+int vx_io_set_size(struct vx_io *io, uint64_t size);
+int vx_io_close(struct vx_io *io);
+
+#endif /* VEXFS_IO_H */

@@ -1,0 +1,147 @@
+/*
+ * fs_int.h: libvexfs internals shared by the lib's modules (never
+ * installed).  The open filesystem handle, the block cache, allocation,
+ * inodes, extent maps and directories.
+ */
+#ifndef VEXFS_FS_INT_H
+#define VEXFS_FS_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "vexfs/vexfs.h"
+
+/* ---- block cache (cache.c) ---- */
+struct vx_buf {
+	vx_blk_t blkno;
+	unsigned refcnt;
+	unsigned flags;			/* VX_BUF_* */
+	struct vx_buf *hnext;		/* hash chain */
+	struct vx_buf *lprev, *lnext;	/* LRU list of unreferenced buffers */
+	uint8_t *data;
+};
+#define VX_BUF_DIRTY	0x1
+#define VX_BUF_META	0x2	/* starts with a metadata header: seal on write */
+
+struct vx_cache;
+
+#define VX_GET_NOREAD	0x1	/* caller overwrites the block: zero-fill */
+
+int vx_cache_new(struct vx_io *io, size_t bsize, size_t max_bytes,
+		 struct vx_cache **out);
+void vx_cache_free(struct vx_cache *c);
+int vx_cache_get(struct vx_cache *c, vx_blk_t blkno, unsigned flags,
+		 struct vx_buf **out);
+void vx_cache_put(struct vx_cache *c, struct vx_buf *b);
+void vx_cache_dirty(struct vx_cache *c, struct vx_buf *b, bool meta);
+/* write back every dirty buffer, in block order; does not flush the io */
+int vx_cache_writeback(struct vx_cache *c);
+/* drop a cached block without writing it (it was freed) */
+void vx_cache_forget(struct vx_cache *c, vx_blk_t blkno);
+
+/* ---- the open filesystem ---- */
+struct vx_fs {
+	struct vx_io *io;
+	struct vx_cache *cache;
+	struct vx_super sb;
+	struct vx_group *groups;	/* sb.group_count headers */
+	uint8_t *gdirty;		/* per group: header needs writing */
+	unsigned flags;			/* VX_OPEN_* */
+	vx_blk_t sb_block;		/* where the superblock came from */
+	uint32_t bsize;
+	uint32_t bits_per_bitmap;	/* (bsize - 48) * 8 */
+	uint32_t inodes_per_block;
+	vx_blk_t alloc_cursor;		/* next-fit goal for data blocks */
+	bool sb_dirty;
+	vx_log_fn log;
+	void *log_ctx;
+	pthread_mutex_t lock;		/* one writer at a time (issue 3 refines) */
+};
+
+void vx_log(struct vx_fs *fs, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* current time, or the fixed mkfs time while formatting */
+void vx_now(struct vx_fs *fs, struct timespec *ts);
+/* stamp a metadata header into a freshly created block */
+void vx_meta_init(struct vx_fs *fs, struct vx_buf *b, uint16_t type);
+/* mark a metadata buffer dirty with the current sequence number */
+void vx_meta_dirty(struct vx_fs *fs, struct vx_buf *b);
+/* read a metadata block through the cache and verify its header */
+int vx_meta_read(struct vx_fs *fs, vx_blk_t blkno, uint16_t type,
+		 struct vx_buf **out);
+static inline bool vx_fs_rdonly(const struct vx_fs *fs)
+{
+	return fs->flags & VX_OPEN_RDONLY;
+}
+
+/* full geometry check of a superblock (format.c) */
+int vx_super_check(const struct vx_super *sb);
+
+/* ---- geometry (layout.c) ---- */
+struct vx_glayout {
+	vx_blk_t start;		/* first block of the group */
+	uint32_t nblocks;
+	vx_blk_t sb_copy;	/* 0: none (group 0's primary is block 0) */
+	vx_blk_t header, bbitmap, ibitmap, itable;
+	uint32_t meta_blocks;	/* incl. the journal in group 0 */
+};
+void vx_group_layout(const struct vx_super *sb, uint32_t g,
+		     struct vx_glayout *out);
+bool vx_group_has_backup(const struct vx_super *sb, uint32_t g);
+
+/* ---- allocation (alloc.c) ---- */
+/* allocate up to @want contiguous blocks near @goal; *@got >= 1 */
+int vx_alloc_blocks(struct vx_fs *fs, vx_blk_t goal, uint64_t want,
+		    vx_blk_t *start, uint64_t *got);
+int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count);
+int vx_alloc_inode(struct vx_fs *fs, uint32_t group_hint, bool dir,
+		   vx_ino_t *ino);
+int vx_free_inode(struct vx_fs *fs, vx_ino_t ino, bool dir);
+/* is block @b allocated (bitmap read)? for tests and the checker */
+int vx_block_in_use(struct vx_fs *fs, vx_blk_t b, bool *used);
+
+/* ---- inodes (inode.c) ---- */
+int vx_inode_read(struct vx_fs *fs, vx_ino_t ino, struct vx_inode *out);
+int vx_inode_write(struct vx_fs *fs, struct vx_inode *ino);
+/* zero the slot of a freed inode */
+int vx_inode_clear(struct vx_fs *fs, vx_ino_t ino);
+static inline uint32_t vx_ino_group(const struct vx_fs *fs, vx_ino_t ino)
+{
+	return (uint32_t)((ino - 1) / fs->sb.inodes_per_group);
+}
+
+/* ---- extent maps (extent.c) ---- */
+/* map @lblk: *pblk 0 for a hole; *run = blocks in the same state */
+int vx_extent_map(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
+		  vx_blk_t *pblk, uint64_t *run);
+/* add the mapping lblk..lblk+len-1 -> pblk.. (range must be a hole) */
+int vx_extent_insert(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
+		     vx_blk_t pblk, uint32_t len);
+/* free every block mapped at or after @lblk, and tree nodes left empty */
+int vx_extent_truncate(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk);
+/* call @fn for every extent in logical order */
+typedef int (*vx_extent_fn)(void *ctx, const struct vx_extent *e);
+int vx_extent_walk(struct vx_fs *fs, struct vx_inode *ino, vx_extent_fn fn,
+		   void *ctx);
+
+/* ---- directories (dir.c) ---- */
+uint64_t vx_name_hash(uint64_t seed, const char *name, size_t len);
+int vx_dir_init(struct vx_fs *fs, struct vx_inode *dir, vx_ino_t parent);
+int vx_dir_find(struct vx_fs *fs, struct vx_inode *dir, const char *name,
+		size_t len, vx_ino_t *ino, unsigned *type);
+int vx_dir_add(struct vx_fs *fs, struct vx_inode *dir, const char *name,
+	       size_t len, vx_ino_t ino, unsigned type);
+int vx_dir_remove(struct vx_fs *fs, struct vx_inode *dir, const char *name,
+		  size_t len);
+int vx_dir_count(struct vx_fs *fs, struct vx_inode *dir, uint64_t *n);
+int vx_dir_set_parent(struct vx_fs *fs, struct vx_inode *dir, vx_ino_t p);
+int vx_dir_iterate(struct vx_fs *fs, struct vx_inode *dir, vx_dirent_fn fn,
+		   void *ctx);
+
+/* ---- file data (file.c) ---- */
+int vx_file_read(struct vx_fs *fs, struct vx_inode *ino, uint64_t off,
+		 void *buf, size_t len, size_t *done);
+int vx_file_write(struct vx_fs *fs, struct vx_inode *ino, uint64_t off,
+		  const void *buf, size_t len);
+int vx_file_truncate(struct vx_fs *fs, struct vx_inode *ino, uint64_t size);
+
+#endif /* VEXFS_FS_INT_H */
