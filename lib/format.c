@@ -174,8 +174,9 @@ int vx_super_decode(const void *blk, size_t bsize, vx_blk_t blkno,
 	block_log = vx_get32(p + 52);
 	if (block_log < VX_MIN_BLOCK_LOG || block_log > VX_MAX_BLOCK_LOG)
 		return VX_ECORRUPT;
+	sb->block_log = block_log;
 	if ((1ull << block_log) > bsize)
-		return -EAGAIN;	/* caller must read a bigger block */
+		return -EAGAIN;	/* caller must read sb->block_log bytes */
 	err = vx_mhdr_check(p, 1ull << block_log, VX_BT_SUPER, blkno, NULL,
 			    &sb->hdr);
 	if (err)

@@ -21,6 +21,7 @@ struct vx_buf {
 };
 #define VX_BUF_DIRTY	0x1
 #define VX_BUF_META	0x2	/* starts with a metadata header: seal on write */
+#define VX_BUF_VERIFIED	0x4	/* header checked since it was read */
 
 struct vx_cache;
 
@@ -52,8 +53,11 @@ struct vx_fs {
 	uint32_t inodes_per_block;
 	vx_blk_t alloc_cursor;		/* next-fit goal for data blocks */
 	bool sb_dirty;
+	bool backups_dirty;		/* rewrite the superblock backups */
 	vx_log_fn log;
 	void *log_ctx;
+	int64_t fixed_time;		/* see vx_open_opts */
+	bool own_io;			/* close the io in vx_fs_close */
 	pthread_mutex_t lock;		/* one writer at a time (issue 3 refines) */
 };
 
@@ -75,6 +79,10 @@ static inline bool vx_fs_rdonly(const struct vx_fs *fs)
 
 /* full geometry check of a superblock (format.c) */
 int vx_super_check(const struct vx_super *sb);
+
+/* open without taking ownership of @io (vx_fs_format) */
+int vx_fs_open_borrowed(struct vx_io *io, const struct vx_open_opts *opts,
+			struct vx_fs **out);
 
 /* ---- geometry (layout.c) ---- */
 struct vx_glayout {

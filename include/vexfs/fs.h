@@ -56,6 +56,8 @@ typedef void (*vx_log_fn)(void *ctx, int level, const char *msg);
 #define VX_OPEN_RDONLY		0x1	/* never write to the device */
 #define VX_OPEN_INCOMPLETE	0x2	/* accept VX_STATE_INCOMPLETE */
 #define VX_OPEN_BACKUP_SB	0x4	/* use @sb_block instead of block 0 */
+#define VX_OPEN_BORROW_IO	0x8	/* the caller keeps @io: vx_fs_close
+					 * does not close it (reopen tests) */
 
 struct vx_open_opts {
 	unsigned flags;			/* VX_OPEN_* */
@@ -63,11 +65,17 @@ struct vx_open_opts {
 	size_t cache_bytes;		/* 0: default (32 MiB) */
 	vx_log_fn log;			/* may be NULL */
 	void *log_ctx;
+	int64_t fixed_time;		/* non-zero: every timestamp the
+					 * library sets (inode times, the
+					 * superblock's write time) is this
+					 * many seconds since the epoch, for
+					 * reproducible images */
 };
 
 /*
  * vx_fs_open - open the filesystem on @io (which the fs then owns and
- * closes in vx_fs_close; on error the caller keeps it).
+ * closes in vx_fs_close, unless VX_OPEN_BORROW_IO; on error the caller
+ * keeps it).
  * @opts: may be NULL for defaults (read-write).
  * Reads and validates the superblock and every group header.
  * Returns 0, VX_EBADMAGIC when @io holds no VexFS, VX_EINCOMPLETE when mkfs

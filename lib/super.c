@@ -1,0 +1,388 @@
+/*
+ * super.c: open, sync and close a filesystem; superblock and group
+ * headers in memory.
+ *
+ * vx_fs_open reads the superblock (block 0 or a backup), checks every
+ * field (format.c) and every group header against the geometry the
+ * superblock implies (layout.c), and refuses images that mkfs did not
+ * finish or that use features this library does not know.  The group
+ * headers live in memory while the filesystem is open and are written
+ * back by vx_fs_sync, together with the dirty cached blocks and the
+ * superblock (primary only; backups are written by mkfs).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fs_int.h"
+
+#define DEFAULT_CACHE_BYTES	(32u << 20)
+
+void vx_log(struct vx_fs *fs, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!fs->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fs->log(fs->log_ctx, level, msg);
+}
+
+void vx_now(struct vx_fs *fs, struct timespec *ts)
+{
+	if (fs->fixed_time) {
+		ts->tv_sec = (time_t)fs->fixed_time;
+		ts->tv_nsec = 0;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+void vx_meta_init(struct vx_fs *fs, struct vx_buf *b, uint16_t type)
+{
+	struct vx_mhdr h = { .type = type, .blkno = b->blkno,
+			     .seq = fs->sb.last_seq };
+
+	memcpy(h.uuid, fs->sb.hdr.uuid, 16);
+	vx_mhdr_encode(b->data, &h);
+}
+
+void vx_meta_dirty(struct vx_fs *fs, struct vx_buf *b)
+{
+	vx_put64(b->data + 24, fs->sb.last_seq);
+	vx_cache_dirty(fs->cache, b, true);
+}
+
+int vx_meta_read(struct vx_fs *fs, vx_blk_t blkno, uint16_t type,
+		 struct vx_buf **out)
+{
+	struct vx_buf *b;
+	int err;
+
+	if (blkno == 0 || blkno >= fs->sb.block_count)
+		return VX_ECORRUPT;
+	err = vx_cache_get(fs->cache, blkno, 0, &b);
+	if (err)
+		return err;
+	/* a dirty buffer is being edited: its crc is sealed at writeback */
+	if (!(b->flags & (VX_BUF_DIRTY | VX_BUF_VERIFIED))) {
+		err = vx_mhdr_check(b->data, fs->bsize, type, blkno,
+				    fs->sb.hdr.uuid, NULL);
+		if (err) {
+			vx_cache_put(fs->cache, b);
+			vx_cache_forget(fs->cache, blkno);
+			return err;
+		}
+		b->flags |= VX_BUF_VERIFIED;
+	} else if (vx_get16(b->data + 4) != type) {
+		vx_cache_put(fs->cache, b);
+		return VX_ECORRUPT;	/* one block claimed as two kinds */
+	}
+	*out = b;
+	return 0;
+}
+
+/* read the superblock at @blkno whatever the block size */
+static int read_super(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb)
+{
+	size_t len = 1024;
+	uint8_t *buf = NULL;
+	int err;
+
+	for (;;) {
+		uint64_t off = blkno * len;
+
+		free(buf);
+		buf = malloc(len);
+		if (!buf)
+			return -ENOMEM;
+		/* a backup's byte offset depends on the block size we try */
+		err = vx_io_read(io, off, buf, len);
+		if (err == -EIO && blkno == 0)
+			err = VX_EBADMAGIC;	/* device smaller than 1 KiB */
+		if (!err)
+			err = vx_super_decode(buf, len, blkno, sb);
+		if (err != -EAGAIN || len >= (1u << VX_MAX_BLOCK_LOG))
+			break;
+		len = 1u << sb->block_log;
+	}
+	free(buf);
+	return err;
+}
+
+static int check_features(const struct vx_super *sb, unsigned flags)
+{
+	if (sb->feature_incompat & ~VX_FEATURE_INCOMPAT_SUPP)
+		return VX_EUNSUPPORTED;
+	if (!(sb->feature_incompat & VX_FEATURE_INCOMPAT_JOURNAL))
+		return VX_ECORRUPT;
+	if ((sb->feature_ro_compat & ~VX_FEATURE_RO_COMPAT_SUPP) &&
+	    !(flags & VX_OPEN_RDONLY))
+		return VX_EROFS;
+	if ((sb->state & VX_STATE_INCOMPLETE) && !(flags & VX_OPEN_INCOMPLETE))
+		return VX_EINCOMPLETE;
+	return 0;
+}
+
+static int load_groups(struct vx_fs *fs)
+{
+	uint8_t *buf = malloc(fs->bsize);
+	struct vx_glayout gl;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < fs->sb.group_count && !err; g++) {
+		struct vx_group *grp = &fs->groups[g];
+
+		vx_group_layout(&fs->sb, g, &gl);
+		if (gl.meta_blocks + 1 > gl.nblocks) {
+			err = VX_ECORRUPT;
+			break;
+		}
+		err = vx_io_read(fs->io, gl.header * fs->bsize, buf, fs->bsize);
+		if (!err)
+			err = vx_group_decode(buf, fs->bsize, gl.header, &fs->sb,
+					      g, grp);
+		if (!err && (grp->meta_blocks != gl.meta_blocks ||
+			     grp->bbitmap != gl.bbitmap ||
+			     grp->ibitmap != gl.ibitmap ||
+			     grp->itable != gl.itable))
+			err = VX_ECORRUPT;
+		if (err)
+			vx_log(fs, VX_LOG_ERR, "group %u header (block %llu): %s",
+			       g, (unsigned long long)gl.header,
+			       vx_strerror(err));
+	}
+	free(buf);
+	return err;
+}
+
+/* recompute the superblock's free counts from the group headers */
+static void sum_groups(struct vx_fs *fs)
+{
+	fs->sb.free_blocks = fs->sb.free_inodes = 0;
+	for (uint32_t g = 0; g < fs->sb.group_count; g++) {
+		fs->sb.free_blocks += fs->groups[g].free_blocks;
+		fs->sb.free_inodes += fs->groups[g].free_inodes;
+	}
+}
+
+static void fs_free(struct vx_fs *fs)
+{
+	vx_cache_free(fs->cache);
+	free(fs->groups);
+	free(fs->gdirty);
+	pthread_mutex_destroy(&fs->lock);
+	free(fs);
+}
+
+static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
+		   bool own_io, struct vx_fs **out)
+{
+	struct vx_open_opts def = { 0 };
+	struct vx_fs *fs;
+	int err;
+
+	if (!opts)
+		opts = &def;
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->io = io;
+	fs->flags = opts->flags;
+	if (io->flags & VX_IO_RDONLY)
+		fs->flags |= VX_OPEN_RDONLY;
+	fs->log = opts->log;
+	fs->log_ctx = opts->log_ctx;
+	fs->fixed_time = opts->fixed_time;
+	fs->own_io = own_io;
+	fs->sb_block = (opts->flags & VX_OPEN_BACKUP_SB) ? opts->sb_block : 0;
+	err = read_super(io, fs->sb_block, &fs->sb);
+	if (!err)
+		err = check_features(&fs->sb, fs->flags);
+	if (err)
+		goto out_free;
+	{
+		uint64_t size;
+
+		err = vx_io_get_size(io, &size);
+		if (!err && size / (1ull << fs->sb.block_log) < fs->sb.block_count)
+			err = VX_ECORRUPT;	/* truncated image */
+		if (err)
+			goto out_free;
+	}
+	fs->bsize = 1u << fs->sb.block_log;
+	fs->bits_per_bitmap = (fs->bsize - VX_MHDR_SIZE) * 8;
+	fs->inodes_per_block = fs->bsize / VX_INODE_SIZE;
+	fs->groups = calloc(fs->sb.group_count, sizeof(*fs->groups));
+	fs->gdirty = calloc(fs->sb.group_count, 1);
+	err = -ENOMEM;
+	if (!fs->groups || !fs->gdirty)
+		goto out_free;
+	err = vx_cache_new(io, fs->bsize, opts->cache_bytes ? opts->cache_bytes :
+			   DEFAULT_CACHE_BYTES, &fs->cache);
+	if (err)
+		goto out_free;
+	err = load_groups(fs);
+	if (err)
+		goto out_free;
+	sum_groups(fs);
+	fs->alloc_cursor = fs->sb.journal_start + fs->sb.journal_blocks;
+	if (!vx_fs_rdonly(fs)) {
+		fs->sb.mount_count++;
+		fs->sb.state &= ~VX_STATE_CLEAN;
+		fs->sb_dirty = true;
+		err = vx_fs_sync(fs);	/* the image says "in use" from now */
+		if (err)
+			goto out_free;
+	}
+	*out = fs;
+	return 0;
+out_free:
+	fs_free(fs);
+	return err;
+}
+
+int vx_fs_open(struct vx_io *io, const struct vx_open_opts *opts,
+	       struct vx_fs **out)
+{
+	return fs_open(io, opts, !(opts && (opts->flags & VX_OPEN_BORROW_IO)),
+		       out);
+}
+
+int vx_fs_open_borrowed(struct vx_io *io, const struct vx_open_opts *opts,
+			struct vx_fs **out)
+{
+	return fs_open(io, opts, false, out);
+}
+
+static int write_super(struct vx_fs *fs)
+{
+	uint8_t *buf = malloc(fs->bsize);
+	struct timespec now;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	vx_now(fs, &now);
+	fs->sb.write_time = (uint64_t)now.tv_sec;
+	fs->sb.hdr.blkno = 0;
+	fs->sb.hdr.seq = fs->sb.last_seq;
+	vx_super_encode(buf, fs->bsize, &fs->sb);
+	err = vx_io_write(fs->io, 0, buf, fs->bsize);
+	if (!err && fs->backups_dirty && fs->sb_block == 0) {
+		vx_blk_t bk[2];
+		int n = vx_fs_backup_blocks(&fs->sb, bk);
+
+		for (int i = 0; i < n && !err; i++) {
+			fs->sb.hdr.blkno = bk[i];
+			vx_super_encode(buf, fs->bsize, &fs->sb);
+			err = vx_io_write(fs->io, bk[i] * fs->bsize, buf,
+					  fs->bsize);
+		}
+		fs->sb.hdr.blkno = 0;
+		if (!err)
+			fs->backups_dirty = false;
+	}
+	free(buf);
+	return err;
+}
+
+static int write_groups(struct vx_fs *fs)
+{
+	uint8_t *buf = malloc(fs->bsize);
+	struct vx_glayout gl;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < fs->sb.group_count && !err; g++) {
+		if (!fs->gdirty[g])
+			continue;
+		vx_group_layout(&fs->sb, g, &gl);
+		fs->groups[g].hdr.type = VX_BT_GROUP;
+		fs->groups[g].hdr.blkno = gl.header;
+		fs->groups[g].hdr.seq = fs->sb.last_seq;
+		memcpy(fs->groups[g].hdr.uuid, fs->sb.hdr.uuid, 16);
+		vx_group_encode(buf, fs->bsize, &fs->groups[g]);
+		err = vx_io_write(fs->io, gl.header * fs->bsize, buf, fs->bsize);
+		if (!err)
+			fs->gdirty[g] = 0;
+	}
+	free(buf);
+	return err;
+}
+
+int vx_fs_sync(struct vx_fs *fs)
+{
+	int err;
+
+	if (vx_fs_rdonly(fs))
+		return 0;
+	pthread_mutex_lock(&fs->lock);
+	err = vx_cache_writeback(fs->cache);
+	if (!err)
+		err = write_groups(fs);
+	if (!err) {
+		sum_groups(fs);
+		err = write_super(fs);
+	}
+	if (!err)
+		err = vx_io_flush(fs->io);
+	if (!err)
+		fs->sb_dirty = false;
+	pthread_mutex_unlock(&fs->lock);
+	return err;
+}
+
+int vx_fs_close(struct vx_fs *fs)
+{
+	int err = 0, err2;
+
+	if (!fs)
+		return 0;
+	if (!vx_fs_rdonly(fs)) {
+		fs->sb.state |= VX_STATE_CLEAN;
+		err = vx_fs_sync(fs);
+	}
+	err2 = fs->own_io ? vx_io_close(fs->io) : 0;
+	fs_free(fs);
+	return err ? err : err2;
+}
+
+const struct vx_super *vx_fs_super(const struct vx_fs *fs)
+{
+	return &fs->sb;
+}
+
+struct vx_io *vx_fs_io(struct vx_fs *fs)
+{
+	return fs->io;
+}
+
+int vx_fs_group(struct vx_fs *fs, uint32_t g, struct vx_group *out)
+{
+	if (g >= fs->sb.group_count)
+		return -EINVAL;
+	*out = fs->groups[g];
+	return 0;
+}
+
+int vx_fs_set_state(struct vx_fs *fs, unsigned clear, unsigned set)
+{
+	if (vx_fs_rdonly(fs))
+		return VX_EROFS;
+	uint16_t old = fs->sb.state;
+
+	fs->sb.state = (uint16_t)((fs->sb.state & ~clear) | set);
+	if ((old ^ fs->sb.state) & VX_STATE_INCOMPLETE)
+		fs->backups_dirty = true;	/* backups must agree */
+	fs->sb_dirty = true;
+	return 0;
+}
