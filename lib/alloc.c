@@ -353,8 +353,10 @@ int vx_alloc_inode(struct vx_fs *fs, uint32_t hint, bool dir, vx_ino_t *ino)
 			continue;
 		err = group_ibitmap(fs, g, &bm);
 		if (!err)
-			err = bm_find_zero(&bm, 0, bm.nbits, &bit);
-		if (!err && bit == bm.nbits)
+			err = bm_find_zero(&bm, fs->ihint[g], bm.nbits, &bit);
+		if (!err && bit == bm.nbits && fs->ihint[g])
+			err = bm_find_zero(&bm, 0, fs->ihint[g], &bit);
+		if (!err && bit >= bm.nbits)
 			err = VX_ECORRUPT;
 		if (!err)
 			err = bm_set(&bm, bit, 1, true);
@@ -363,6 +365,7 @@ int vx_alloc_inode(struct vx_fs *fs, uint32_t hint, bool dir, vx_ino_t *ino)
 			err = itable_extend(fs, g, bit);
 		if (err)
 			return err;
+		fs->ihint[g] = (uint32_t)bit + 1;
 		grp->free_inodes--;
 		fs->sb.free_inodes--;
 		if (dir)
@@ -381,11 +384,15 @@ int vx_free_inode(struct vx_fs *fs, vx_ino_t ino, bool dir)
 	struct bitmap bm;
 	int err = group_ibitmap(fs, g, &bm);
 
+	uint32_t slot = (uint32_t)((ino - 1) % fs->sb.inodes_per_group);
+
 	if (!err)
-		err = bm_set(&bm, (ino - 1) % fs->sb.inodes_per_group, 1, false);
+		err = bm_set(&bm, slot, 1, false);
 	bm_release(&bm);
 	if (err)
 		return err;
+	if (slot < fs->ihint[g])
+		fs->ihint[g] = slot;
 	grp->free_inodes++;
 	fs->sb.free_inodes++;
 	if (dir && grp->used_dirs)

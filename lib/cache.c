@@ -167,8 +167,11 @@ int vx_cache_get(struct vx_cache *c, vx_blk_t blkno, unsigned flags,
 	if (b) {
 		if (b->refcnt++ == 0)
 			lru_del(b);
-		if (flags & VX_GET_NOREAD)
+		if (flags & VX_GET_NOREAD) {
+			/* a new life for the block: nothing about it holds */
 			memset(b->data, 0, c->bsize);
+			b->flags &= VX_BUF_DIRTY;
+		}
 		*out = b;
 		goto out_unlock;
 	}
@@ -176,8 +179,7 @@ int vx_cache_get(struct vx_cache *c, vx_blk_t blkno, unsigned flags,
 	if (err)
 		goto out_unlock;
 	n = calloc(1, sizeof(*n));
-	if (!n || !(n->buf.data = aligned_alloc(4096, c->bsize < 4096 ?
-						4096 : c->bsize))) {
+	if (!n || !(n->buf.data = malloc(c->bsize))) {
 		free(n);
 		err = -ENOMEM;
 		goto out_unlock;

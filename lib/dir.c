@@ -153,8 +153,11 @@ static int dnode_load(struct vx_fs *fs, struct vx_inode *dir, uint64_t lblk,
 	n->used = vx_get32(n->buf->data + H_USED);
 	if ((level >= 0 && n->level != level) || n->level >= VX_MAX_DIR_DEPTH)
 		err = VX_ECORRUPT;	/* (D2) */
-	if (!err)
-		err = node_check(fs, dir, n);
+	if (!err && !(n->buf->flags & VX_BUF_CHECKED)) {
+		err = node_check(fs, dir, n);	/* (D3) once per read */
+		if (!err)
+			n->buf->flags |= VX_BUF_CHECKED;
+	}
 	if (err) {
 		vx_log(fs, VX_LOG_ERR, "directory %llu block %llu: %s",
 		       (unsigned long long)dir->ino, (unsigned long long)lblk,
@@ -201,6 +204,7 @@ static int dnode_new(struct vx_fs *fs, struct vx_inode *dir, uint16_t level,
 		return err;
 	}
 	vx_meta_init(fs, n->buf, VX_BT_DIR);
+	n->buf->flags |= VX_BUF_CHECKED;	/* valid by construction */
 	vx_put64(n->buf->data + H_OWNER, dir->ino);
 	dir->size += fs->bsize;
 	dir->blocks++;

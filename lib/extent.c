@@ -118,8 +118,11 @@ static int load_node(struct vx_fs *fs, struct vx_inode *ino, vx_blk_t blk,
 	n->cap = block_cap(fs, level);
 	if (n->level != level || vx_get64(n->buf->data + 56) != ino->ino)
 		err = VX_ECORRUPT;	/* (E1)(E4) */
-	if (!err)
-		err = node_check(fs, n);
+	if (!err && !(n->buf->flags & VX_BUF_CHECKED)) {
+		err = node_check(fs, n);	/* (E2)(E3) once per read */
+		if (!err)
+			n->buf->flags |= VX_BUF_CHECKED;
+	}
 	if (err) {
 		vx_cache_put(fs->cache, n->buf);
 		n->buf = NULL;
@@ -227,6 +230,7 @@ static int new_node(struct vx_fs *fs, struct vx_inode *ino, uint16_t level,
 		return err;
 	}
 	vx_meta_init(fs, n->buf, VX_BT_EXTENT);
+	n->buf->flags |= VX_BUF_CHECKED;
 	ino->blocks++;
 	n->ents = n->buf->data + VX_EXT_NODE_HDR;
 	n->level = level;

@@ -22,6 +22,8 @@ struct vx_buf {
 #define VX_BUF_DIRTY	0x1
 #define VX_BUF_META	0x2	/* starts with a metadata header: seal on write */
 #define VX_BUF_VERIFIED	0x4	/* header checked since it was read */
+#define VX_BUF_CHECKED	0x8	/* contents checked by the owning module
+				 * (or built by it) since it was read */
 
 struct vx_cache;
 
@@ -46,6 +48,7 @@ struct vx_fs {
 	struct vx_super sb;
 	struct vx_group *groups;	/* sb.group_count headers */
 	uint8_t *gdirty;		/* per group: header needs writing */
+	uint32_t *ihint;		/* per group: no free inode below this */
 	unsigned flags;			/* VX_OPEN_* */
 	vx_blk_t sb_block;		/* where the superblock came from */
 	uint32_t bsize;

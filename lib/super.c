@@ -177,6 +177,7 @@ static void fs_free(struct vx_fs *fs)
 	vx_cache_free(fs->cache);
 	free(fs->groups);
 	free(fs->gdirty);
+	free(fs->ihint);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }
@@ -222,8 +223,9 @@ static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 	fs->inodes_per_block = fs->bsize / VX_INODE_SIZE;
 	fs->groups = calloc(fs->sb.group_count, sizeof(*fs->groups));
 	fs->gdirty = calloc(fs->sb.group_count, 1);
+	fs->ihint = calloc(fs->sb.group_count, sizeof(*fs->ihint));
 	err = -ENOMEM;
-	if (!fs->groups || !fs->gdirty)
+	if (!fs->groups || !fs->gdirty || !fs->ihint)
 		goto out_free;
 	err = vx_cache_new(io, fs->bsize, opts->cache_bytes ? opts->cache_bytes :
 			   DEFAULT_CACHE_BYTES, &fs->cache);
