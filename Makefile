@@ -56,6 +56,8 @@ mkfs/mkfs.vexfs: $(MKFS_SRC) $(STATIC) $(HDRS) $(wildcard mkfs/*.h)
 
 tests/unit/test_%: tests/unit/test_%.c $(STATIC) $(HDRS)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) -lcmocka $(LIB_LIBS)
+bench/%: bench/%.c $(STATIC) $(HDRS)
+	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(LIB_LIBS)
 tests/helpers/%: tests/helpers/%.c $(STATIC) $(HDRS)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(TOOL_LIBS) $(LIB_LIBS)
 
@@ -91,5 +93,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/vexfs
 
 clean:
-	rm -f lib/*.o lib/*.a lib/*.so* $(TOOLS) $(UNIT_BIN) $(HELP_BIN) vexfs.pc
+	rm -f lib/*.o lib/*.a lib/*.so* $(TOOLS) $(UNIT_BIN) $(HELP_BIN) vexfs.pc bench/dirscale
 	rm -rf tests/fuzz/bin

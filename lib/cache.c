@@ -76,6 +76,7 @@ int vx_cache_new(struct vx_io *io, size_t bsize, size_t max_bytes,
 		 struct vx_cache **out)
 {
 	struct vx_cache *c = calloc(1, sizeof(*c));
+	unsigned long buckets;
 
 	if (!c)
 		return -ENOMEM;
@@ -85,7 +86,12 @@ int vx_cache_new(struct vx_io *io, size_t bsize, size_t max_bytes,
 	if (c->max_bufs < 64)
 		c->max_bufs = 64;
 	c->lru.lnext = c->lru.lprev = &c->lru;
-	c->ht = cds_lfht_new(1024, 1024, 0,
+	/* the cache never holds much more than max_bufs buffers: size the
+	 * table for that up front (one bucket per buffer) instead of relying
+	 * on lazy resizing, which lags behind a fast-filling cache */
+	for (buckets = 1024; buckets < c->max_bufs; buckets <<= 1)
+		;
+	c->ht = cds_lfht_new(buckets, buckets, 0,
 			     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	if (!c->ht) {
 		free(c);
