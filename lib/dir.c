@@ -45,8 +45,8 @@ uint64_t vx_name_hash(uint64_t seed, const char *name, size_t len)
 	size_t i = 0;
 
 	for (; i + 8 <= len; i += 8) {
-		uint64_t k;
-		memcpy(&k, name + i, 8);
+		uint64_t k = vx_get64(name + i);	/* little-endian, always */
+
 		k *= m2;
 		k ^= k >> 31;
 		h = (h ^ k) * m1;

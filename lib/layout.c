@@ -9,7 +9,8 @@
  * checker and the tools can recompute where things must be.
  *
  * Defaults (documented in man/vexfs.5 and mkfs.vexfs(8)):
- *   block size 4096; group size 64 * block size blocks (1 GiB at 4 KiB);
+ *   block size 4096; group size 64 * block size blocks (1 GiB at 4 KiB),
+ *   doubled until there are at most 256 groups (4 GiB groups for 1 TiB);
  *   one inode per 16384 bytes; journal size by filesystem size as below;
  *   a last group too small for its metadata plus 16 data blocks is dropped.
  */
@@ -23,6 +24,7 @@
 
 #define DEFAULT_BYTES_PER_INODE	16384
 #define MIN_DATA_BLOCKS		16
+#define DEFAULT_MAX_GROUPS	256
 
 bool vx_group_has_backup(const struct vx_super *sb, uint32_t g)
 {
@@ -192,7 +194,15 @@ int vx_fs_plan(const struct vx_mkfs_params *p, uint64_t dev_bytes,
 	sb->block_count = p->block_count ? p->block_count : dev_bytes >> blog;
 	if (sb->block_count > dev_bytes >> blog)
 		return VX_ENOSPC;
-	gb = p->group_blocks ? p->group_blocks : 64 * bsize;
+	gb = p->group_blocks;
+	if (!gb) {
+		/* 64 * block size blocks, grown so that there are at most
+		 * DEFAULT_MAX_GROUPS groups: a big device gets big groups, and
+		 * mkfs writes a few hundred group headers at most */
+		for (gb = 64 * bsize; gb < (1u << 31) &&
+		     div_up(sb->block_count, gb) > DEFAULT_MAX_GROUPS; gb <<= 1)
+			;
+	}
 	if (gb < 256 || gb % 8 || gb > (1u << 31))
 		return -EINVAL;
 	if (sb->block_count > gb * VX_MAX_GROUPS ||

@@ -86,6 +86,36 @@ int vx_meta_read(struct vx_fs *fs, vx_blk_t blkno, uint16_t type,
 	return 0;
 }
 
+/* read a backup superblock at block @blkno: its byte offset depends on
+ * the block size, so try each; the one that decodes names its own size */
+static int read_backup_super(struct vx_io *io, vx_blk_t blkno,
+			     struct vx_super *sb)
+{
+	uint8_t *buf = malloc(1u << VX_MAX_BLOCK_LOG);
+	int err = VX_EBADMAGIC, first = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t blog = VX_MIN_BLOCK_LOG; blog <= VX_MAX_BLOCK_LOG; blog++) {
+		if (blkno > (UINT64_MAX >> blog))
+			break;
+		err = vx_io_read(io, blkno << blog, buf, 1u << blog);
+		if (!err)
+			err = vx_super_decode(buf, 1u << blog, blkno, sb);
+		if (!err && sb->block_log != blog)
+			err = VX_ECORRUPT;
+		if (!err)
+			break;
+		if (err != VX_EBADMAGIC && err != -EIO && err != -EAGAIN &&
+		    !first)
+			first = err;	/* a damaged copy: say so, not "none" */
+	}
+	free(buf);
+	if (err && (err == VX_EBADMAGIC || err == -EIO || err == -EAGAIN))
+		err = first ? first : VX_EBADMAGIC;
+	return err;
+}
+
 /* read the superblock at @blkno whatever the block size */
 static int read_super(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb)
 {
@@ -93,6 +123,8 @@ static int read_super(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb)
 	uint8_t *buf = NULL;
 	int err;
 
+	if (blkno)
+		return read_backup_super(io, blkno, sb);
 	for (;;) {
 		uint64_t off = blkno * len;
 
