@@ -33,7 +33,7 @@ HELP_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN  := $(HELP_SRC:.c=)
 HDRS      := $(wildcard include/vexfs/*.h lib/*.h)
 
-.PHONY: all deps check demo install uninstall clean unit cli bench
+.PHONY: all deps check demo install uninstall clean unit cli bench asan fuzz
 all: $(STATIC) $(SHARED) $(TOOLS) man
 
 deps:
@@ -70,6 +70,12 @@ unit: $(UNIT_BIN)
 check: deps all $(UNIT_BIN) $(HELP_BIN)
 	@bash scripts/run-tests.sh
 
+asan: deps
+	@bash scripts/sanitize.sh
+
+fuzz: deps
+	@bash scripts/fuzz.sh
+
 demo: deps all
 	@bash scripts/demo.sh
 
@@ -94,4 +100,4 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/*.a lib/*.so* $(TOOLS) $(UNIT_BIN) $(HELP_BIN) vexfs.pc bench/dirscale
-	rm -rf tests/fuzz/bin
+	rm -rf tests/fuzz/bin build-asan

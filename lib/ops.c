@@ -134,8 +134,10 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		return VX_EROFS;
 	if ((err = check_name(name, &len)))
 		return err;
-	if (type == VX_FT_UNKNOWN || (target && (tlen == 0 || tlen > MAX_SYMLINK)))
+	if (type == VX_FT_UNKNOWN || (target && tlen == 0))
 		return -EINVAL;
+	if (target && tlen > MAX_SYMLINK)
+		return -ENAMETOOLONG;
 	pthread_mutex_lock(&fs->lock);
 	if ((err = read_dir(fs, dirno, &dir)))
 		goto out;

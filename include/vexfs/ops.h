@@ -40,7 +40,9 @@ struct vx_attr {
 /* vx_stat - attributes of inode @ino. */
 int vx_stat(struct vx_fs *fs, vx_ino_t ino, struct vx_attr *out);
 
-/* vx_lookup - find @name in directory @dir. -ENOENT, -ENOTDIR. */
+/* vx_lookup - find @name in directory @dir; unlike the other calls it
+ * accepts "." (@dir itself) and ".." (its parent; the root's is the
+ * root).  -ENOENT, -ENOTDIR, -EINVAL for an empty name or one with '/'. */
 int vx_lookup(struct vx_fs *fs, vx_ino_t dir, const char *name,
 	      vx_ino_t *ino);
 
@@ -68,7 +70,8 @@ int vx_create(struct vx_fs *fs, vx_ino_t dir, const char *name,
 int vx_mkdir(struct vx_fs *fs, vx_ino_t dir, const char *name,
 	     const struct vx_attr *attr, vx_ino_t *ino);
 
-/* vx_symlink - make a symlink to @target (1..4095 bytes). */
+/* vx_symlink - make a symlink to @target (1..4095 bytes): -EINVAL when
+ * empty, -ENAMETOOLONG when longer. */
 int vx_symlink(struct vx_fs *fs, vx_ino_t dir, const char *name,
 	       const char *target, const struct vx_attr *attr, vx_ino_t *ino);
 
