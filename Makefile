@@ -34,7 +34,7 @@ HELP_BIN  := $(HELP_SRC:.c=)
 HDRS      := $(wildcard include/vexfs/*.h lib/*.h)
 
 .PHONY: all deps check demo install uninstall clean unit cli bench asan fuzz
-all: $(STATIC) $(SHARED) $(TOOLS) man
+all: $(STATIC) $(SHARED) $(TOOLS) vexfs.pc
 
 deps:
 	@bash scripts/install-deps.sh
@@ -61,13 +61,14 @@ bench/%: bench/%.c $(STATIC) $(HDRS)
 tests/helpers/%: tests/helpers/%.c $(STATIC) $(HDRS)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(TOOL_LIBS) $(LIB_LIBS)
 
-man: vexfs.pc
 vexfs.pc: vexfs.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 unit: $(UNIT_BIN)
-check: deps all $(UNIT_BIN) $(HELP_BIN)
+# deps first, then the build: with -j the two must not overlap
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(HELP_BIN)
 	@bash scripts/run-tests.sh
 
 asan: deps
@@ -76,7 +77,8 @@ asan: deps
 fuzz: deps
 	@bash scripts/fuzz.sh
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all tests/helpers/vxtree
 	@bash scripts/demo.sh
 
 install: all
@@ -88,7 +90,10 @@ install: all
 	ln -sf libvexfs.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvexfs.so.$(SOVERSION)
 	ln -sf libvexfs.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libvexfs.so
 	install -m 644 include/vexfs/*.h $(DESTDIR)$(INCDIR)/vexfs/
-	install -m 644 vexfs.pc $(DESTDIR)$(PCDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    vexfs.pc.in > $(DESTDIR)$(PCDIR)/vexfs.pc
+	chmod 644 $(DESTDIR)$(PCDIR)/vexfs.pc
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 

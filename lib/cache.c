@@ -243,6 +243,27 @@ void vx_cache_forget(struct vx_cache *c, vx_blk_t blkno)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* first / next buffer of the table, NULL at the end (the library's
+ * cds_lfht_for_each_entry macro offsets a NULL pointer at its end, which
+ * UBSan reports; this walks the same iterator without doing so) */
+static struct vx_cnode *ht_first(struct vx_cache *c, struct cds_lfht_iter *it)
+{
+	struct cds_lfht_node *node;
+
+	cds_lfht_first(c->ht, it);
+	node = cds_lfht_iter_get_node(it);
+	return node ? caa_container_of(node, struct vx_cnode, node) : NULL;
+}
+
+static struct vx_cnode *ht_next(struct vx_cache *c, struct cds_lfht_iter *it)
+{
+	struct cds_lfht_node *node;
+
+	cds_lfht_next(c->ht, it);
+	node = cds_lfht_iter_get_node(it);
+	return node ? caa_container_of(node, struct vx_cnode, node) : NULL;
+}
+
 static int cmp_buf(const void *a, const void *b)
 {
 	vx_blk_t x = (*(struct vx_buf *const *)a)->blkno;
@@ -288,7 +309,7 @@ int vx_cache_writeback(struct vx_cache *c)
 		goto out;
 	}
 	rcu_read_lock();
-	cds_lfht_for_each_entry(c->ht, &iter, n, node)
+	for (n = ht_first(c, &iter); n; n = ht_next(c, &iter))
 		if (n->buf.flags & VX_BUF_DIRTY)
 			dirty[nd++] = &n->buf;
 	rcu_read_unlock();
@@ -320,7 +341,7 @@ void vx_cache_free(struct vx_cache *c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	rcu_read_lock();
-	cds_lfht_for_each_entry(c->ht, &iter, n, node) {
+	for (n = ht_first(c, &iter); n; n = ht_next(c, &iter)) {
 		cds_lfht_del(c->ht, &n->node);
 		call_rcu(&n->rcu, cnode_free_rcu);
 	}

@@ -137,6 +137,7 @@ static int dnode_load(struct vx_fs *fs, struct vx_inode *dir, uint64_t lblk,
 	uint64_t run;
 	int err;
 
+	n->buf = NULL;	/* callers may put it whatever happens */
 	if (lblk >= dir->size >> fs->sb.block_log)
 		return VX_ECORRUPT;
 	err = vx_extent_map(fs, dir, lblk, &pblk, &run);

@@ -5,7 +5,9 @@
  * inline area holds up to eight index entries and the tree continues in
  * extent node blocks (metadata header, level, count, owner, entries).  A
  * B+tree keyed by logical block: descent picks the last entry whose key is
- * <= the block looked for (or the first entry).
+ * <= the block looked for (or the first entry).  The first key of every
+ * leftmost index node is 0, and a split's separator is the first key of
+ * its right half, so keys stay strictly increasing lower bounds.
  *
  * Invariants checked on every node read (hostile images return
  * VX_ECORRUPT, never a crash or a loop):
@@ -108,8 +110,10 @@ static int node_check(struct vx_fs *fs, const struct xnode *n)
 static int load_node(struct vx_fs *fs, struct vx_inode *ino, vx_blk_t blk,
 		     uint16_t level, struct xnode *n)
 {
-	int err = vx_meta_read(fs, blk, VX_BT_EXTENT, &n->buf);
+	int err;
 
+	n->buf = NULL;
+	err = vx_meta_read(fs, blk, VX_BT_EXTENT, &n->buf);
 	if (err)
 		return err;
 	n->ents = n->buf->data + VX_EXT_NODE_HDR;
@@ -273,7 +277,9 @@ static int grow_root(struct vx_fs *fs, struct vx_inode *ino, struct xpath *p)
 	memcpy(nn.ents, root->ents, root->count * esize(root));
 	nn.count = root->count;
 	store_node(fs, ino, &nn);
-	vx_put64(ient, root->count ? key(root, 0) : 0);
+	/* key 0: the leftmost child is the lower bound of everything, so an
+	 * insert below its first extent never leaves a stale, larger key */
+	vx_put64(ient, 0);
 	vx_put64(ient + 8, nn.buf->blkno);
 	memset(ino->area, 0, VX_INLINE_AREA);
 	root->level++;

@@ -157,6 +157,7 @@ int vx_fs_format(struct vx_io *io, const struct vx_super *plan,
 	if (err)
 		return err;
 	err = make_root(fs);
+	fs->sb.mount_count = 0;	/* making it was not a use of it */
 	if (!err && !(flags & VX_FORMAT_INCOMPLETE))
 		vx_fs_set_state(fs, VX_STATE_INCOMPLETE, 0);
 	{

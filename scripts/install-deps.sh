@@ -14,15 +14,16 @@ set -euo pipefail
 
 # Build: compiler, make, libraries (design brief section 5).  Tests: cmocka,
 # bats and its helpers, clang's libFuzzer/sanitizer runtimes, e2fsprogs and
-# util-linux (peers, losetup, blkid), time (bench), python3 (test trees),
-# file, binutils (readelf, nm), groff-base (man pages render cleanly).
+# util-linux (peers, losetup, blkid), python3 (test trees), file,
+# binutils (readelf, nm), groff-base (man pages render cleanly); time and
+# bsdextrautils (column) for bench/ and the peer benchmarks.
 PACKAGES=(
 	build-essential pkg-config binutils
 	libpopt-dev libblkid-dev uuid-dev libisal-dev liburcu-dev
 	libjson-c-dev libedit-dev libcmocka-dev
 	bats bats-support bats-assert
 	clang libclang-rt-14-dev
-	e2fsprogs util-linux time python3 file groff-base
+	e2fsprogs util-linux time python3 file groff-base bsdextrautils
 )
 
 if [[ ${VEXFS_SKIP_DEPS:-} == 1 ]]; then

@@ -22,14 +22,16 @@
 # Filtering: TESTS selects what runs (default: everything).
 #   TESTS=unit                only the cmocka suites
 #   TESTS=cli                 only the bats suites
-#   TESTS='PATTERN ...'       suites whose name or path matches one of the
-#                             shell glob patterns, e.g.
+#   TESTS='PATTERN ...'       suites whose file name (or, for a pattern
+#                             with a '/', path) matches one of the shell
+#                             glob patterns; ".bats" may be left out, e.g.
 #                             TESTS='1*'                  tests/cli/1*.bats
 #                             TESTS='test_crc test_io'    two unit suites
 #                             TESTS='tests/cli/0001-*'    by path
 #   make check TESTS=cli      works too (make passes it on).
 # bats runs with --jobs 2 when GNU parallel is installed, serially
-# otherwise.
+# otherwise.  TEST_TIMEOUT (seconds, default 600, 0 = none) stops a suite
+# that hangs; it then counts as failed.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -38,22 +40,30 @@ total_pass=0
 total_fail=0
 total_skip=0
 suites=0
+timeout=${TEST_TIMEOUT:-600}
+if [[ ! $timeout =~ ^[0-9]+$ ]]; then
+	echo "run-tests: TEST_TIMEOUT must be a number of seconds" >&2
+	exit 2
+fi
 log=$(mktemp "${TMPDIR:-/tmp}/vexfs-tests.XXXXXX") || exit 2
 trap 'rm -f "$log"' EXIT
 
 # selected KIND PATH: is the suite at PATH (KIND unit or cli) wanted?
 selected() {
-	local kind=$1 path=$2 pat
+	local kind=$1 path=$2 pat pats
 	local filter=${TESTS:-}
 
 	case $filter in
 	"" | all) return 0 ;;
 	unit | cli) [[ $filter == "$kind" ]]; return ;;
 	esac
-	for pat in $filter; do
+	read -ra pats <<< "$filter"	# split on blanks, no pathname expansion
+	for pat in "${pats[@]}"; do
+		# A pattern with a '/' matches the path, others the file name.
 		# shellcheck disable=SC2053 # the pattern is meant as a glob
-		if [[ ${path##*/} == $pat || $path == $pat ||
-		      ${path##*/} == $pat.bats ]]; then
+		if [[ $pat == */* ]]; then
+			[[ $path == $pat ]] && return 0
+		elif [[ ${path##*/} == $pat || ${path##*/} == $pat.bats ]]; then
 			return 0
 		fi
 	done
@@ -108,8 +118,14 @@ run_suite() {
 	shift
 
 	echo "=== $name"
+	if ((timeout > 0)); then
+		set -- timeout -k 10 "$timeout" "$@"
+	fi
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	if ((timeout > 0 && (rc == 124 || rc == 137))); then
+		echo "run-tests: $name: stopped after TEST_TIMEOUT=${timeout}s" >&2
+	fi
 	count_tap "$name" "$rc"
 }
 

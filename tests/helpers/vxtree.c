@@ -632,7 +632,8 @@ static int read_host_dir(int fd, struct nlist *l)
 	}
 	err = -errno;
 	closedir(d);
-	qsort(l->v, l->n, sizeof(*l->v), name_cmp);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), name_cmp);
 	return err;
 }
 
