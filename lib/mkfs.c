@@ -133,6 +133,8 @@ int vx_fs_format(struct vx_io *io, const struct vx_super *plan,
 		return err;
 	if (io->flags & VX_IO_RDONLY)
 		return VX_EROFS;
+	if ((1u << sb.block_log) < io->sector_size)
+		return VX_EBLOCKSIZE;	/* writes would not be sector-aligned */
 	err = vx_io_get_size(io, &size);
 	if (err)
 		return err;

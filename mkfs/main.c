@@ -55,7 +55,7 @@ static int open_source(const struct mkfs_opts *o, struct state *s)
 	return 0;
 }
 
-static int device_bytes(const char *path, uint64_t *bytes)
+static int device_bytes(const char *path, uint64_t *bytes, unsigned *sector)
 {
 	struct vx_io *io;
 	int err;
@@ -63,6 +63,7 @@ static int device_bytes(const char *path, uint64_t *bytes)
 	err = vx_io_unix_open(path, VX_IO_OPEN_RDONLY | VX_IO_OPEN_NOLOCK, &io);
 	if (err)
 		return err;
+	*sector = io->sector_size;
 	err = vx_io_get_size(io, bytes);
 	vx_io_close(io);
 	return err;
@@ -95,9 +96,30 @@ static int parse_size_arg(struct mkfs_opts *o)
 	return 0;
 }
 
+/* blocks must not be smaller than the device's logical sectors: refuse
+ * an explicit -b that is, raise the default to the sector size */
+static int fit_sector(struct mkfs_opts *o, unsigned sector)
+{
+	uint32_t blog = o->set_block ? o->params.block_log : VX_DEFAULT_BLOCK_LOG;
+
+	if ((1u << blog) >= sector)
+		return 0;
+	if (o->set_block) {
+		fprintf(stderr, PROG ": %s: block size %u is smaller than the "
+			"device's logical sector size %u; use -b %u or larger\n",
+			o->device, 1u << blog, sector, sector);
+		return EXIT_USAGE;
+	}
+	while ((1u << blog) < sector && blog < VX_MAX_BLOCK_LOG)
+		blog++;
+	o->params.block_log = blog;
+	return 0;
+}
+
 static int examine_device(struct mkfs_opts *o, struct state *s)
 {
 	uint64_t have = 0;
+	unsigned sector = 512;
 	int err, ret;
 
 	ret = parse_size_arg(o);
@@ -123,12 +145,15 @@ static int examine_device(struct mkfs_opts *o, struct state *s)
 			"device\n", o->device);
 		return EXIT_OPER;
 	}
-	err = device_bytes(o->device, &have);
+	err = device_bytes(o->device, &have, &sector);
 	if (err) {
 		fprintf(stderr, PROG ": cannot get the size of %s: %s\n",
 			o->device, vx_strerror(err));
 		return EXIT_OPER;
 	}
+	ret = fit_sector(o, sector);
+	if (ret)
+		return ret;
 	if (S_ISBLK(s->st.st_mode) && o->size_bytes > have) {
 		fprintf(stderr, PROG ": %s: SIZE '%s' (%llu bytes) is larger "
 			"than the device (%llu bytes)\n", o->device, o->size_arg,

@@ -34,7 +34,8 @@ enum vx_err {
 	VX_EDEADLOCK = VX_ERR_BASE - 19,	/* aborted to break a deadlock */
 	VX_ETIMEOUT = VX_ERR_BASE - 20,	/* wait exceeded commit_timeout */
 	VX_ETXNFAILED = VX_ERR_BASE - 21,	/* transaction failed earlier */
-	VX_ERR_LAST = VX_ERR_BASE - 22
+	VX_EBLOCKSIZE = VX_ERR_BASE - 22,	/* block < device sector size */
+	VX_ERR_LAST = VX_ERR_BASE - 23
 };
 
 /*

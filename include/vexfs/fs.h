@@ -44,7 +44,8 @@ int vx_fs_plan(const struct vx_mkfs_params *p, uint64_t dev_bytes,
  * vx_fs_plan) to @io: superblock and backups, group headers, the root
  * directory and lost+found, the journal superblock.  Writes a few blocks
  * per group only (bitmaps and inode tables are initialised lazily), then
- * flushes.  Returns 0 or an error; on error the image is not usable.
+ * flushes.  Returns 0 or an error (VX_EBLOCKSIZE when the block size is
+ * below io->sector_size); on error the image is not usable.
  */
 int vx_fs_format(struct vx_io *io, const struct vx_super *sb, unsigned flags);
 
