@@ -87,12 +87,12 @@ int vx_cache_new(struct vx_io *io, size_t bsize, size_t max_bytes,
 		c->max_bufs = 64;
 	c->lru.lnext = c->lru.lprev = &c->lru;
 	/* the cache never holds much more than max_bufs buffers: size the
-	 * table for that up front (one bucket per buffer) instead of relying
-	 * on lazy resizing, which lags behind a fast-filling cache */
+	 * table for that up front (one bucket per buffer) and never resize
+	 * (lazy resizing lagged behind a fast-filling cache, and without a
+	 * resize worker nothing but our own locked callers walks the table) */
 	for (buckets = 1024; buckets < c->max_bufs; buckets <<= 1)
 		;
-	c->ht = cds_lfht_new(buckets, buckets, 0,
-			     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	c->ht = cds_lfht_new(buckets, buckets, buckets, 0, NULL);
 	if (!c->ht) {
 		free(c);
 		return -ENOMEM;
@@ -335,19 +335,22 @@ out:
 void vx_cache_free(struct vx_cache *c)
 {
 	struct cds_lfht_iter iter;
-	struct vx_cnode *n;
+	struct vx_cnode *n, *next;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	rcu_read_lock();
-	for (n = ht_first(c, &iter); n; n = ht_next(c, &iter)) {
+	for (n = ht_first(c, &iter); n; n = next) {
+		next = ht_next(c, &iter);
 		cds_lfht_del(c->ht, &n->node);
-		call_rcu(&n->rcu, cnode_free_rcu);
+		/* the owner is done with the cache and no resize worker
+		 * exists: no reader can hold @n, free it now */
+		free(n->buf.data);
+		free(n);
 	}
 	rcu_read_unlock();
 	pthread_mutex_unlock(&c->lock);
-	rcu_barrier();	/* every free above has run */
 	cds_lfht_destroy(c->ht, NULL);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -83,9 +83,11 @@ static inline bool vx_fs_rdonly(const struct vx_fs *fs)
 /* full geometry check of a superblock (format.c) */
 int vx_super_check(const struct vx_super *sb);
 
-/* open without taking ownership of @io (vx_fs_format) */
-int vx_fs_open_borrowed(struct vx_io *io, const struct vx_open_opts *opts,
-			struct vx_fs **out);
+/* a handle on a filesystem just laid out by vx_fs_format: superblock
+ * and group headers from memory, nothing read; @io stays the caller's */
+int vx_fs_open_new(struct vx_io *io, const struct vx_super *sb,
+		   const struct vx_group *groups, const struct vx_open_opts *opts,
+		   struct vx_fs **out);
 
 /* ---- geometry (layout.c) ---- */
 struct vx_glayout {

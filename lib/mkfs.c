@@ -1,12 +1,13 @@
 /*
  * mkfs.c: write a new, empty filesystem (vx_fs_format).
  *
- * Writes only what a reader needs: every group header (bitmaps and inode
- * tables left uninitialised, see alloc.c), the superblock and its
- * backups, and the journal superblock.  Then it opens the new filesystem
- * and makes the root directory (inode 1) and lost+found through the
- * ordinary code, so an image fresh from mkfs is built exactly as any
- * later change would build it.  The superblock says VX_STATE_INCOMPLETE
+ * Writes only what a reader needs: the superblock and its backups (first,
+ * marked incomplete), every group header (bitmaps and inode tables left
+ * uninitialised, see alloc.c) and the journal superblock.  Then it takes
+ * a handle on the new filesystem from those in-memory headers (nothing is
+ * read back) and makes the root directory (inode 1) and lost+found
+ * through the ordinary code, so an image fresh from mkfs is built exactly
+ * as any later change would build it.  The superblock says VX_STATE_INCOMPLETE
  * until the very end; a crash or error half way leaves an image that
  * every tool refuses as unfinished.
  */
@@ -22,32 +23,33 @@ static int write_block(struct vx_io *io, vx_blk_t blk, uint32_t bsize,
 	return vx_io_write(io, blk * bsize, buf, bsize);
 }
 
+/* write every group header, keeping them in @groups for the open */
 static int write_headers(struct vx_io *io, const struct vx_super *sb,
-			 uint8_t *buf)
+			 uint8_t *buf, struct vx_group *groups)
 {
 	uint32_t bsize = 1u << sb->block_log;
 	struct vx_glayout gl;
 	int err = 0;
 
 	for (uint32_t g = 0; g < sb->group_count && !err; g++) {
-		struct vx_group grp = { 0 };
+		struct vx_group *grp = &groups[g];
 
 		vx_group_layout(sb, g, &gl);
-		grp.hdr.type = VX_BT_GROUP;
-		grp.hdr.blkno = gl.header;
-		grp.hdr.seq = sb->last_seq;
-		memcpy(grp.hdr.uuid, sb->hdr.uuid, 16);
-		grp.group_no = g;
-		grp.flags = VX_GF_BLOCK_UNINIT | VX_GF_INODE_UNINIT;
-		grp.start = gl.start;
-		grp.nblocks = gl.nblocks;
-		grp.meta_blocks = gl.meta_blocks;
-		grp.free_blocks = gl.nblocks - gl.meta_blocks;
-		grp.free_inodes = sb->inodes_per_group;
-		grp.bbitmap = gl.bbitmap;
-		grp.ibitmap = gl.ibitmap;
-		grp.itable = gl.itable;
-		vx_group_encode(buf, bsize, &grp);
+		grp->hdr.type = VX_BT_GROUP;
+		grp->hdr.blkno = gl.header;
+		grp->hdr.seq = sb->last_seq;
+		memcpy(grp->hdr.uuid, sb->hdr.uuid, 16);
+		grp->group_no = g;
+		grp->flags = VX_GF_BLOCK_UNINIT | VX_GF_INODE_UNINIT;
+		grp->start = gl.start;
+		grp->nblocks = gl.nblocks;
+		grp->meta_blocks = gl.meta_blocks;
+		grp->free_blocks = gl.nblocks - gl.meta_blocks;
+		grp->free_inodes = sb->inodes_per_group;
+		grp->bbitmap = gl.bbitmap;
+		grp->ibitmap = gl.ibitmap;
+		grp->itable = gl.itable;
+		vx_group_encode(buf, bsize, grp);
 		err = write_block(io, gl.header, bsize, buf);
 	}
 	return err;
@@ -124,6 +126,7 @@ int vx_fs_format(struct vx_io *io, const struct vx_super *plan,
 	struct vx_super sb = *plan;
 	struct vx_open_opts o = { .flags = VX_OPEN_INCOMPLETE,
 				  .fixed_time = (int64_t)plan->mkfs_time };
+	struct vx_group *groups = NULL;
 	struct vx_fs *fs = NULL;
 	uint64_t size;
 	uint8_t *buf;
@@ -141,21 +144,28 @@ int vx_fs_format(struct vx_io *io, const struct vx_super *plan,
 	if (size >> sb.block_log < sb.block_count)
 		return VX_ENOSPC;
 	buf = calloc(1, 1u << sb.block_log);
-	if (!buf)
-		return -ENOMEM;
+	groups = calloc(sb.group_count, sizeof(*groups));
+	if (!buf || !groups) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	/* the superblock says INCOMPLETE until the close below, whose sync
+	 * flushes everything else before it writes the finished one */
 	sb.state = VX_STATE_CLEAN | VX_STATE_INCOMPLETE;
 	sb.hdr.type = VX_BT_SUPER;
 	sb.hdr.seq = sb.last_seq;
-	err = write_headers(io, &sb, buf);
+	err = write_supers(io, &sb, buf);
+	if (!err)
+		err = write_headers(io, &sb, buf, groups);
 	if (!err)
 		err = write_journal_super(io, &sb, buf);
-	if (!err)
-		err = write_supers(io, &sb, buf);
+	if (!err) {
+		sb.state &= (uint16_t)~VX_STATE_CLEAN;	/* in use until closed */
+		err = vx_fs_open_new(io, &sb, groups, &o, &fs);
+	}
+out_free:
 	free(buf);
-	if (!err)
-		err = vx_io_flush(io);
-	if (!err)
-		err = vx_fs_open_borrowed(io, &o, &fs);
+	free(groups);
 	if (err)
 		return err;
 	err = make_root(fs);

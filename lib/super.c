@@ -214,60 +214,70 @@ static void fs_free(struct vx_fs *fs)
 	free(fs);
 }
 
-static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
-		   bool own_io, struct vx_fs **out)
+/* a handle on @io with the options applied; no superblock yet */
+static struct vx_fs *fs_alloc(struct vx_io *io, const struct vx_open_opts *o,
+			      bool own_io)
 {
-	struct vx_open_opts def = { 0 };
-	struct vx_fs *fs;
-	int err;
+	struct vx_fs *fs = calloc(1, sizeof(*fs));
 
-	if (!opts)
-		opts = &def;
-	fs = calloc(1, sizeof(*fs));
 	if (!fs)
-		return -ENOMEM;
+		return NULL;
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->io = io;
-	fs->flags = opts->flags;
+	fs->flags = o->flags;
 	if (io->flags & VX_IO_RDONLY)
 		fs->flags |= VX_OPEN_RDONLY;
-	fs->log = opts->log;
-	fs->log_ctx = opts->log_ctx;
-	fs->fixed_time = opts->fixed_time;
+	fs->log = o->log;
+	fs->log_ctx = o->log_ctx;
+	fs->fixed_time = o->fixed_time;
 	fs->own_io = own_io;
-	fs->sb_block = (opts->flags & VX_OPEN_BACKUP_SB) ? opts->sb_block : 0;
-	err = read_super(io, fs->sb_block, &fs->sb);
-	if (!err)
-		err = check_features(&fs->sb, fs->flags);
-	if (err)
-		goto out_free;
-	{
-		uint64_t size;
+	fs->sb_block = (o->flags & VX_OPEN_BACKUP_SB) ? o->sb_block : 0;
+	return fs;
+}
 
-		err = vx_io_get_size(io, &size);
-		if (!err && size / (1ull << fs->sb.block_log) < fs->sb.block_count)
-			err = VX_ECORRUPT;	/* truncated image */
-		if (err)
-			goto out_free;
-	}
+/* derived sizes, group arrays and the cache, once fs->sb is known */
+static int fs_setup(struct vx_fs *fs, const struct vx_open_opts *o)
+{
 	fs->bsize = 1u << fs->sb.block_log;
 	fs->bits_per_bitmap = (fs->bsize - VX_MHDR_SIZE) * 8;
 	fs->inodes_per_block = fs->bsize / VX_INODE_SIZE;
 	fs->groups = calloc(fs->sb.group_count, sizeof(*fs->groups));
 	fs->gdirty = calloc(fs->sb.group_count, 1);
 	fs->ihint = calloc(fs->sb.group_count, sizeof(*fs->ihint));
-	err = -ENOMEM;
 	if (!fs->groups || !fs->gdirty || !fs->ihint)
-		goto out_free;
-	err = vx_cache_new(io, fs->bsize, opts->cache_bytes ? opts->cache_bytes :
-			   DEFAULT_CACHE_BYTES, &fs->cache);
-	if (err)
-		goto out_free;
-	err = load_groups(fs);
+		return -ENOMEM;
+	fs->alloc_cursor = fs->sb.journal_start + fs->sb.journal_blocks;
+	return vx_cache_new(fs->io, fs->bsize, o->cache_bytes ? o->cache_bytes :
+			    DEFAULT_CACHE_BYTES, &fs->cache);
+}
+
+static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
+		   bool own_io, struct vx_fs **out)
+{
+	struct vx_open_opts def = { 0 };
+	struct vx_fs *fs;
+	uint64_t size;
+	int err;
+
+	if (!opts)
+		opts = &def;
+	fs = fs_alloc(io, opts, own_io);
+	if (!fs)
+		return -ENOMEM;
+	err = read_super(io, fs->sb_block, &fs->sb);
+	if (!err)
+		err = check_features(&fs->sb, fs->flags);
+	if (!err)
+		err = vx_io_get_size(io, &size);
+	if (!err && size / (1ull << fs->sb.block_log) < fs->sb.block_count)
+		err = VX_ECORRUPT;	/* truncated image */
+	if (!err)
+		err = fs_setup(fs, opts);
+	if (!err)
+		err = load_groups(fs);
 	if (err)
 		goto out_free;
 	sum_groups(fs);
-	fs->alloc_cursor = fs->sb.journal_start + fs->sb.journal_blocks;
 	if (!vx_fs_rdonly(fs)) {
 		fs->sb.mount_count++;
 		fs->sb.state &= ~VX_STATE_CLEAN;
@@ -283,17 +293,32 @@ out_free:
 	return err;
 }
 
+int vx_fs_open_new(struct vx_io *io, const struct vx_super *sb,
+		   const struct vx_group *groups, const struct vx_open_opts *opts,
+		   struct vx_fs **out)
+{
+	struct vx_fs *fs = fs_alloc(io, opts, false);
+	int err;
+
+	if (!fs)
+		return -ENOMEM;
+	fs->sb = *sb;
+	err = fs_setup(fs, opts);
+	if (err) {
+		fs_free(fs);
+		return err;
+	}
+	memcpy(fs->groups, groups, sb->group_count * sizeof(*groups));
+	sum_groups(fs);
+	*out = fs;
+	return 0;
+}
+
 int vx_fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 	       struct vx_fs **out)
 {
 	return fs_open(io, opts, !(opts && (opts->flags & VX_OPEN_BORROW_IO)),
 		       out);
-}
-
-int vx_fs_open_borrowed(struct vx_io *io, const struct vx_open_opts *opts,
-			struct vx_fs **out)
-{
-	return fs_open(io, opts, false, out);
 }
 
 static int write_super(struct vx_fs *fs)
@@ -363,6 +388,11 @@ int vx_fs_sync(struct vx_fs *fs)
 	err = vx_cache_writeback(fs->cache);
 	if (!err)
 		err = write_groups(fs);
+	/* everything the superblock describes is durable before it is
+	 * written: a superblock saying "clean" or "complete" never reaches
+	 * the disk ahead of the blocks it vouches for */
+	if (!err)
+		err = vx_io_flush(fs->io);
 	if (!err) {
 		sum_groups(fs);
 		err = write_super(fs);

@@ -419,7 +419,7 @@ static int wipe_old_vexfs(int fd, uint64_t dev_bytes, bool verbose,
 				path, (unsigned long long)off);
 	}
 	free(zero);
-	return ret;
+	return ret ? ret : 1;	/* 1: something was wiped */
 }
 
 int wipe_signatures(const char *path, bool verbose, bool to_stderr)
@@ -454,8 +454,13 @@ int wipe_signatures(const char *path, bool verbose, bool to_stderr)
 	}
 	ret = wipe_old_vexfs(fd, end > 0 ? (uint64_t)end : 0, verbose, out,
 			     path);
-	if (!ret && fsync(fd))
+	/* make the wipes durable before the new filesystem goes down, so a
+	 * format that fails half way never leaves a damaged old filesystem
+	 * that still looks whole; nothing wiped, nothing to wait for */
+	if (ret >= 0 && (ret > 0 || i > 0) && fsync(fd))
 		ret = -errno;
+	if (ret > 0)
+		ret = 0;
 out:
 	if (pr)
 		blkid_free_probe(pr);
