@@ -257,7 +257,8 @@ static int read_image_dir(struct vx_fs *fs, vx_ino_t dir, struct dlist *l)
 		dlist_free(l);
 		return err;
 	}
-	qsort(l->v, l->n, sizeof(*l->v), dent_cmp);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), dent_cmp);
 	return 0;
 }
 
