@@ -12,6 +12,10 @@
  * Block allocation is next-fit from a goal and returns the longest free
  * run it finds there (up to what was asked), which keeps files contiguous.
  * Counts are kept in the group headers and the superblock together.
+ *
+ * (A1) a block or inode is freed only when its bit is set: a double free
+ *      (cross-linked metadata on a damaged image) returns VX_ECORRUPT and
+ *      changes nothing in that group.
  */
 #include <errno.h>
 #include <string.h>
@@ -77,6 +81,22 @@ static int bm_set(struct bitmap *bm, uint64_t bit, uint64_t n, bool val)
 				*p &= (uint8_t)~m;
 		}
 		vx_meta_dirty(bm->fs, bm->buf);
+	}
+	return 0;
+}
+
+/* VX_ECORRUPT unless all @n bits from @bit are set: freeing something
+ * that is already free means two owners claimed it (cross-linked) */
+static int bm_all_set(struct bitmap *bm, uint64_t bit, uint64_t n)
+{
+	bool set;
+
+	for (uint64_t i = 0; i < n; i++) {
+		int err = bm_test(bm, bit + i, &set);
+		if (err)
+			return err;
+		if (!set)
+			return VX_ECORRUPT;
 	}
 	return 0;
 }
@@ -268,8 +288,8 @@ int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 		uint64_t bit, n;
 		int err;
 
-		if (g >= fs->sb.group_count)
-			return VX_ECORRUPT;
+		if (start >= fs->sb.block_count || g >= fs->sb.group_count)
+			return VX_ECORRUPT;	/* past the end: never loop */
 		grp = &fs->groups[g];
 		bit = start - grp->start;
 		n = grp->nblocks - bit;
@@ -278,6 +298,8 @@ int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 		if (bit < grp->meta_blocks)
 			return VX_ECORRUPT;	/* never free metadata */
 		err = group_bbitmap(fs, g, &bm);
+		if (!err)
+			err = bm_all_set(&bm, bit, n);	/* (A1) no double free */
 		if (!err)
 			err = bm_set(&bm, bit, n, false);
 		bm_release(&bm);
@@ -386,6 +408,8 @@ int vx_free_inode(struct vx_fs *fs, vx_ino_t ino, bool dir)
 
 	uint32_t slot = (uint32_t)((ino - 1) % fs->sb.inodes_per_group);
 
+	if (!err)
+		err = bm_all_set(&bm, slot, 1);	/* (A1) */
 	if (!err)
 		err = bm_set(&bm, slot, 1, false);
 	bm_release(&bm);

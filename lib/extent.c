@@ -14,7 +14,10 @@
  *  (E1) a child's level is its parent's level minus one; depth <= 5;
  *  (E2) entries in a node are sorted by lblk and do not overlap;
  *  (E3) every extent lies inside the device and outside block 0;
- *  (E4) a node's owner is the inode that points at it.
+ *  (E4) a node's owner is the inode that points at it;
+ *  (E5) a child holds at least one entry, all inside the key range its
+ *       parent entry covers, so crafted trees sharing children fail
+ *       instead of making a walk visit a node more than once.
  * Truncation frees data past the cut, then rebuilds the tree from the
  * extents that remain (simple and rare; appends are the hot path and
  * extend the last extent in place).
@@ -107,8 +110,30 @@ static int node_check(struct vx_fs *fs, const struct xnode *n)
 	return 0;
 }
 
+/* (E5) every entry of the child that parent entry i points at lies in
+ * [key_i, key_i+1): disjoint ranges, so no node can be reached twice */
+static int node_in_range(const struct xnode *n, uint64_t lo, uint64_t hi)
+{
+	struct vx_extent e;
+
+	if (n->count == 0 || key(n, 0) < lo)
+		return VX_ECORRUPT;
+	if (n->level)
+		return key(n, n->count - 1) < hi ? 0 : VX_ECORRUPT;
+	get_ext(n, n->count - 1, &e);
+	return e.lblk + e.len <= hi ? 0 : VX_ECORRUPT;
+}
+
+/* the range parent entry @i covers, inside the parent's own [lo, hi) */
+static void child_range(const struct xnode *n, unsigned i, uint64_t lo,
+			uint64_t hi, uint64_t *clo, uint64_t *chi)
+{
+	*clo = key(n, i) > lo ? key(n, i) : lo;
+	*chi = i + 1 < n->count ? key(n, i + 1) : hi;
+}
+
 static int load_node(struct vx_fs *fs, struct vx_inode *ino, vx_blk_t blk,
-		     uint16_t level, struct xnode *n)
+		     uint16_t level, uint64_t lo, uint64_t hi, struct xnode *n)
 {
 	int err;
 
@@ -127,6 +152,8 @@ static int load_node(struct vx_fs *fs, struct vx_inode *ino, vx_blk_t blk,
 		if (!err)
 			n->buf->flags |= VX_BUF_CHECKED;
 	}
+	if (!err)
+		err = node_in_range(n, lo, hi);	/* (E5) */
 	if (err) {
 		vx_cache_put(fs->cache, n->buf);
 		n->buf = NULL;
@@ -172,7 +199,7 @@ static unsigned find_slot(const struct xnode *n, uint64_t lblk)
 int vx_extent_map(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
 		  vx_blk_t *pblk, uint64_t *run)
 {
-	uint64_t bound = UINT64_MAX;
+	uint64_t bound = UINT64_MAX, lo = 0, clo;
 	struct xnode n;
 	int err;
 
@@ -189,9 +216,10 @@ int vx_extent_map(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
 			put_node(fs, &n);
 			return VX_ECORRUPT;
 		}
-		if (i + 1 < n.count && key(&n, i + 1) < bound)
-			bound = key(&n, i + 1);
-		err = load_node(fs, ino, child(&n, i), n.level - 1, &c);
+		child_range(&n, i, lo, bound, &clo, &bound);
+		lo = clo;
+		err = load_node(fs, ino, child(&n, i), n.level - 1, lo, bound,
+				&c);
 		put_node(fs, &n);
 		if (err)
 			return err;
@@ -345,6 +373,7 @@ static int insert_at(struct vx_fs *fs, struct vx_inode *ino,
 static int descend(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
 		   struct xpath *p)
 {
+	uint64_t lo = 0, hi = UINT64_MAX;
 	int err;
 
 	p->top = 0;
@@ -359,7 +388,8 @@ static int descend(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
 			return VX_ECORRUPT;
 		i = find_slot(n, lblk);
 		p->pos[p->top] = i;
-		err = load_node(fs, ino, child(n, i), n->level - 1,
+		child_range(n, i, lo, hi, &lo, &hi);
+		err = load_node(fs, ino, child(n, i), n->level - 1, lo, hi,
 				&p->node[p->top + 1]);
 		if (err)
 			return err;
@@ -420,8 +450,10 @@ struct ext_vec {
 	size_t n, cap;
 };
 
+/* visit the subtree of @n, whose entries lie in [lo, hi) */
 static int walk_node(struct vx_fs *fs, struct vx_inode *ino, struct xnode *n,
-		     vx_extent_fn fn, void *ctx, struct ext_vec *nodes)
+		     uint64_t lo, uint64_t hi, vx_extent_fn fn, void *ctx,
+		     struct ext_vec *nodes)
 {
 	int err = 0;
 
@@ -433,7 +465,10 @@ static int walk_node(struct vx_fs *fs, struct vx_inode *ino, struct xnode *n,
 			continue;
 		}
 		struct xnode c;
-		err = load_node(fs, ino, child(n, i), n->level - 1, &c);
+		uint64_t clo, chi;
+
+		child_range(n, i, lo, hi, &clo, &chi);
+		err = load_node(fs, ino, child(n, i), n->level - 1, clo, chi, &c);
 		if (err)
 			break;
 		if (nodes) {
@@ -450,7 +485,7 @@ static int walk_node(struct vx_fs *fs, struct vx_inode *ino, struct xnode *n,
 			nodes->v[nodes->n++] = (struct vx_extent){
 				.pblk = c.buf->blkno, .len = 1 };
 		}
-		err = walk_node(fs, ino, &c, fn, ctx, nodes);
+		err = walk_node(fs, ino, &c, clo, chi, fn, ctx, nodes);
 		put_node(fs, &c);
 	}
 	return err;
@@ -466,7 +501,7 @@ int vx_extent_walk(struct vx_fs *fs, struct vx_inode *ino, vx_extent_fn fn,
 		return 0;
 	root_node(ino, &root);
 	err = node_check(fs, &root);
-	return err ? err : walk_node(fs, ino, &root, fn, ctx, NULL);
+	return err ? err : walk_node(fs, ino, &root, 0, UINT64_MAX, fn, ctx, NULL);
 }
 
 static int collect(void *ctx, const struct vx_extent *e)
@@ -496,7 +531,8 @@ int vx_extent_truncate(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk)
 	root_node(ino, &root);
 	err = node_check(fs, &root);
 	if (!err)
-		err = walk_node(fs, ino, &root, collect, &ext, &nodes);
+		err = walk_node(fs, ino, &root, 0, UINT64_MAX, collect, &ext,
+				 &nodes);
 	if (err)
 		goto out;
 	/* free the tree nodes and the data past the cut */

@@ -271,6 +271,8 @@ int vx_group_decode(const void *blk, size_t bsize, vx_blk_t blkno,
 	nblocks = sb->block_count - start;
 	if (nblocks > sb->group_blocks)
 		nblocks = sb->group_blocks;
+	if (group_no >= sb->group_count)
+		return -EINVAL;
 	if (g->group_no != group_no || g->start != start ||
 	    g->nblocks != nblocks || g->meta_blocks >= nblocks ||
 	    g->free_blocks > nblocks - g->meta_blocks ||

@@ -4,6 +4,8 @@
 # `make check` builds everything, then runs this.  Suites, in order:
 #   unit  every tests/unit/test_* binary (cmocka), one suite each
 #   cli   every tests/cli/*.bats file (bats-core), one suite each
+#   fuzz  scripts/fuzz.sh --regress: each libFuzzer target once over its
+#         seeds and tests/fuzz/regress/ (clang, ASan, UBSan), one suite
 # Each suite's own output is printed as it runs, so failures show with
 # their messages.  The last line of output is, alone on its line:
 #   N passed, N failed            or, when tests were skipped,
@@ -22,6 +24,7 @@
 # Filtering: TESTS selects what runs (default: everything).
 #   TESTS=unit                only the cmocka suites
 #   TESTS=cli                 only the bats suites
+#   TESTS=fuzz                only the fuzz regression suite
 #   TESTS='PATTERN ...'       suites whose file name (or, for a pattern
 #                             with a '/', path) matches one of the shell
 #                             glob patterns; ".bats" may be left out, e.g.
@@ -55,7 +58,7 @@ selected() {
 
 	case $filter in
 	"" | all) return 0 ;;
-	unit | cli) [[ $filter == "$kind" ]]; return ;;
+	unit | cli | fuzz) [[ $filter == "$kind" ]]; return ;;
 	esac
 	read -ra pats <<< "$filter"	# split on blanks, no pathname expansion
 	for pat in "${pats[@]}"; do
@@ -163,8 +166,17 @@ run_cli() {
 	done
 }
 
+# fuzz: every libFuzzer target once over its seeds and the committed
+# reproducers of fixed bugs (tests/fuzz/regress/), built with clang and
+# ASan/UBSan by scripts/fuzz.sh; one test per target
+run_fuzz() {
+	selected fuzz tests/fuzz/regress || return 0
+	run_suite "tests/fuzz (regress)" bash scripts/fuzz.sh --regress
+}
+
 run_unit
 run_cli
+run_fuzz
 
 if ((suites == 0)); then
 	echo "run-tests: no test suite matched TESTS='${TESTS:-}'" >&2

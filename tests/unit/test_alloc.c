@@ -604,6 +604,60 @@ static void test_persist(void **state)
 	free(used);
 }
 
+/* (A1) freeing what is already free is refused and changes no count */
+static void test_double_free_refused(void **state)
+{
+	struct fix *f = *state;
+	struct vx_fs *fs = f->fs;
+	vx_blk_t s;
+	uint64_t got, sfree;
+	vx_ino_t ino;
+	uint64_t sfreei;
+
+	assert_int_equal(vx_alloc_blocks(fs, 0, 8, &s, &got), 0);
+	assert_int_equal(got, 8);
+	assert_int_equal(vx_free_blocks(fs, s + 2, 2), 0);
+	sfree = fs->sb.free_blocks;
+	/* all of it free already, and a range half free */
+	assert_int_equal(vx_free_blocks(fs, s + 2, 2), VX_ECORRUPT);
+	assert_int_equal(vx_free_blocks(fs, s + 1, 2), VX_ECORRUPT);
+	assert_int_equal(fs->sb.free_blocks, sfree);
+	assert_true(in_use(fs, s + 1));
+	assert_false(in_use(fs, s + 2));
+	assert_int_equal(vx_free_blocks(fs, s + 4, 4), 0);
+	assert_int_equal(fs->sb.free_blocks, sfree + 4);
+
+	assert_int_equal(vx_alloc_inode(fs, 0, false, &ino), 0);
+	assert_int_equal(vx_free_inode(fs, ino, false), 0);
+	sfreei = fs->sb.free_inodes;
+	assert_int_equal(vx_free_inode(fs, ino, false), VX_ECORRUPT);
+	assert_int_equal(fs->sb.free_inodes, sfreei);
+	check_bitmaps(fs);
+}
+
+/* a start past block_count inside the last group's span must not loop */
+static void test_free_past_end(void **state)
+{
+	struct vx_mkfs_params p = { .block_log = 10, .block_count = 7892,
+				    .group_blocks = 1024, .hash_seed = 3,
+				    .now = 1700000000 };
+	struct vx_open_opts o = { .flags = VX_OPEN_BORROW_IO };
+	struct vx_super sb;
+	struct vx_io *io;
+	struct vx_fs *fs;
+
+	(void)state;
+	assert_int_equal(vx_io_mem_open(7892ull * 1024, &io), 0);
+	assert_int_equal(vx_fs_plan(&p, 7892ull * 1024, &sb), 0);
+	assert_int_equal(vx_fs_format(io, &sb, 0), 0);
+	assert_int_equal(vx_fs_open(io, &o, &fs), 0);
+	assert_true(fs->sb.block_count < (uint64_t)fs->sb.group_count * 1024);
+	assert_int_equal(vx_free_blocks(fs, fs->sb.block_count, 1),
+			 VX_ECORRUPT);
+	assert_int_equal(vx_fs_close(fs), 0);
+	vx_io_close(io);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -613,6 +667,8 @@ int main(void)
 		T(test_uninit_group_init),
 		T(test_free_restores_counts),
 		T(test_free_meta_refused),
+		T(test_double_free_refused),
+		T(test_free_past_end),
 		T(test_exhaust),
 		T(test_bitmap_disagrees),
 		T(test_rdonly),

@@ -1,0 +1,364 @@
+/*
+ * fuzz_image.c: libFuzzer target for a whole mutated image: open it and
+ * walk every file, as a reader of an untrusted image would.
+ *
+ * The input is the image itself (the seeds are small populated images:
+ * 1 KiB blocks, under 1 MiB, three groups, the minimum journal).  Each
+ * input is tried twice:
+ *   1. as it is, on a copy opened read-only with vx_io_mem_open;
+ *   2. "fixed up": every block that starts with the metadata magic is
+ *      re-sealed and every inode slot that starts with the inode magic
+ *      gets a correct crc, so that mutations reach the checks behind the
+ *      checksums; opened read-only, then, on another copy, read-write
+ *      for a few changes (create, write, mkdir, symlink, unlink, rmdir)
+ *      and closed (which syncs), then walked again read-only.
+ * The walk goes through every directory from the root (each directory
+ * once, at most 64 deep and 20,000 entries): readdir, lookup of each
+ * name, stat, read of regular files (the first 64 KiB and the last 4 KiB)
+ * and of symlinks, bmap, and a few path lookups.  Nothing may crash,
+ * hang or leak; results are not checked (the image is hostile).
+ *
+ * With VX_FUZZ_SEEDS=DIR the binary writes its seeds (two populated
+ * images) to DIR and exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include "fs_int.h"
+
+#define CHECK(c) do { if (!(c)) { \
+	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+	abort(); } } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define NOW		1700000000
+#define MAX_IMAGE	(4u << 20)
+#define MAX_DIRS	4096
+#define MAX_ENTRIES	20000
+#define MAX_DEPTH	64
+
+static struct vx_fs *open_copy(const uint8_t *img, size_t size, bool rdonly)
+{
+	struct vx_open_opts o = { .flags = rdonly ? VX_OPEN_RDONLY : 0,
+				  .fixed_time = NOW, .cache_bytes = 1u << 20 };
+	struct vx_io *io;
+	struct vx_fs *fs;
+
+	CHECK(vx_io_mem_open(size, &io) == 0);
+	memcpy(vx_io_mem_data(io, NULL), img, size);
+	if (vx_fs_open(io, &o, &fs)) {
+		vx_io_close(io);
+		return NULL;
+	}
+	return fs;
+}
+
+/* ---- the walk ---- */
+
+struct ent {
+	char name[VX_NAME_MAX + 1];
+	vx_ino_t ino;
+	unsigned type;
+};
+
+struct walker {
+	struct vx_fs *fs;
+	vx_ino_t *seen;		/* directories visited */
+	unsigned nseen;
+	unsigned entries;	/* over the whole walk */
+	uint8_t *buf;
+};
+
+struct listing {
+	struct ent *e;
+	unsigned n, cap;
+	struct walker *w;
+};
+
+static int collect(void *ctx, const char *name, size_t len, vx_ino_t ino,
+		   unsigned type)
+{
+	struct listing *l = ctx;
+
+	CHECK(len <= VX_NAME_MAX && strlen(name) == len);
+	if (l->w->entries++ >= MAX_ENTRIES)
+		return 1;
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? l->cap * 2 : 32;
+		struct ent *e = realloc(l->e, cap * sizeof(*e));
+
+		CHECK(e);
+		l->e = e;
+		l->cap = cap;
+	}
+	memcpy(l->e[l->n].name, name, len + 1);
+	l->e[l->n].ino = ino;
+	l->e[l->n].type = type;
+	l->n++;
+	return 0;
+}
+
+static void visit_file(struct walker *w, vx_ino_t ino,
+		       const struct vx_attr *a)
+{
+	size_t done, len;
+	vx_blk_t p;
+	uint64_t run;
+
+	if (S_ISREG(a->mode)) {
+		vx_read(w->fs, ino, 0, w->buf, 64 * 1024, &done);
+		if (a->size > 4096)
+			vx_read(w->fs, ino, a->size - 4096, w->buf, 4096, &done);
+		vx_bmap(w->fs, ino, 0, &p, &run);
+		vx_bmap(w->fs, ino, a->size / 1024, &p, &run);
+	} else if (S_ISLNK(a->mode)) {
+		if (vx_readlink(w->fs, ino, (char *)w->buf, 4096, &len) == 0)
+			CHECK(strlen((char *)w->buf) < 4096);
+	}
+}
+
+static bool seen_dir(struct walker *w, vx_ino_t ino)
+{
+	for (unsigned i = 0; i < w->nseen; i++)
+		if (w->seen[i] == ino)
+			return true;
+	if (w->nseen == MAX_DIRS)
+		return true;	/* enough */
+	w->seen[w->nseen++] = ino;
+	return false;
+}
+
+static void walk_dir(struct walker *w, vx_ino_t dir, int depth)
+{
+	struct listing l = { .w = w };
+	struct vx_attr a;
+	vx_ino_t ino;
+
+	if (depth > MAX_DEPTH || seen_dir(w, dir))
+		return;
+	vx_readdir(w->fs, dir, collect, &l);
+	for (unsigned i = 0; i < l.n; i++) {
+		struct ent *e = &l.e[i];
+
+		if (!strcmp(e->name, ".") || !strcmp(e->name, ".."))
+			continue;
+		vx_lookup(w->fs, dir, e->name, &ino);
+		if (vx_stat(w->fs, e->ino, &a))
+			continue;
+		if (S_ISDIR(a.mode))
+			walk_dir(w, e->ino, depth + 1);
+		else
+			visit_file(w, e->ino, &a);
+	}
+	free(l.e);
+}
+
+static void walk(struct vx_fs *fs)
+{
+	static const char *paths[] = { "/a/b/c", "a/../a/b", "/link",
+				       "/a/b/c/../../lnk/x", "/lost+found" };
+	struct walker w = { .fs = fs };
+	vx_ino_t ino;
+
+	w.seen = calloc(MAX_DIRS, sizeof(*w.seen));
+	w.buf = malloc(64 * 1024);
+	CHECK(w.seen && w.buf);
+	walk_dir(&w, VX_ROOT_INO, 0);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		vx_lookup_path(fs, VX_ROOT_INO, paths[i], VX_LOOKUP_FOLLOW, &ino);
+	free(w.seen);
+	free(w.buf);
+}
+
+/* ---- changes ---- */
+
+static void change(struct vx_fs *fs)
+{
+	uint8_t buf[3000];
+	vx_ino_t f, d, s;
+
+	memset(buf, 0x6b, sizeof(buf));
+	if (vx_create(fs, VX_ROOT_INO, "fz-file", NULL, &f) == 0) {
+		vx_write(fs, f, 0, buf, sizeof(buf));
+		vx_write(fs, f, 10000, buf, 10);
+		vx_truncate(fs, f, 1500);
+	}
+	vx_mkdir(fs, VX_ROOT_INO, "fz-dir", NULL, &d);
+	vx_symlink(fs, VX_ROOT_INO, "fz-link", "fz-file", NULL, &s);
+	vx_unlink(fs, VX_ROOT_INO, "fz-link");
+	vx_rmdir(fs, VX_ROOT_INO, "fz-dir");
+	vx_unlink(fs, VX_ROOT_INO, "f0");	/* existing names, if any */
+	vx_rmdir(fs, VX_ROOT_INO, "empty");
+}
+
+/* change a read-write copy of @img, then walk what the changes (and
+ * the sync at close) left on it */
+static void change_and_walk(const uint8_t *img, size_t size)
+{
+	struct vx_open_opts o = { .flags = VX_OPEN_BORROW_IO,
+				  .fixed_time = NOW, .cache_bytes = 1u << 20 };
+	struct vx_io *io;
+	struct vx_fs *fs;
+
+	CHECK(vx_io_mem_open(size, &io) == 0);
+	memcpy(vx_io_mem_data(io, NULL), img, size);
+	if (vx_fs_open(io, &o, &fs) == 0) {
+		change(fs);
+		vx_fs_close(fs);	/* may fail on a hostile image */
+		fs = open_copy(vx_io_mem_data(io, NULL), size, true);
+		if (fs) {
+			walk(fs);
+			CHECK(vx_fs_close(fs) == 0);
+		}
+	}
+	vx_io_close(io);
+}
+
+/* re-seal what looks like metadata, recompute what looks like inodes */
+static void fix_up(uint8_t *img, size_t size)
+{
+	uint32_t blog = vx_get32(img + 52);
+	size_t bs = (vx_get32(img) == VX_META_MAGIC &&
+		     blog >= VX_MIN_BLOCK_LOG && blog <= VX_MAX_BLOCK_LOG) ?
+		    (size_t)1 << blog : 1024;
+	uint8_t uuid[16];
+
+	memcpy(uuid, img + 32, 16);
+	for (size_t off = 0; off + bs <= size; off += bs) {
+		uint8_t *b = img + off;
+
+		if (vx_get32(b) == VX_META_MAGIC) {
+			vx_mhdr_seal(b, bs);
+			continue;
+		}
+		for (size_t s = 0; s + VX_INODE_SIZE <= bs; s += VX_INODE_SIZE) {
+			uint8_t *slot = b + s;
+			uint32_t crc;
+
+			if (vx_get16(slot) != VX_INODE_MAGIC)
+				continue;
+			vx_put32(slot + 4, 0);
+			crc = vx_crc32c(0, uuid, 16);
+			crc = vx_crc32c(crc, slot, VX_INODE_SIZE);
+			vx_put32(slot + 4, crc);
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vx_fs *fs;
+	uint8_t *img;
+
+	if (size < 1024 || size > MAX_IMAGE)
+		return 0;
+	fs = open_copy(data, size, true);
+	if (fs) {
+		walk(fs);
+		CHECK(vx_fs_close(fs) == 0);
+	}
+	img = malloc(size);
+	CHECK(img);
+	memcpy(img, data, size);
+	fix_up(img, size);
+	fs = open_copy(img, size, true);
+	if (fs) {
+		walk(fs);
+		CHECK(vx_fs_close(fs) == 0);
+		change_and_walk(img, size);
+	}
+	free(img);
+	return 0;
+}
+
+/* ---- seed corpus ---- */
+
+static void populate(struct vx_fs *fs, int variant)
+{
+	struct vx_attr dev = { .mode = S_IFBLK | 0600, .rdev = makedev(8, 1) };
+	char target[300], name[32];
+	uint8_t buf[20000];
+	vx_ino_t a, b, c, f, ino;
+
+	memset(target, 'T', sizeof(target) - 1);
+	target[sizeof(target) - 1] = 0;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + variant);
+	CHECK(vx_mkdir(fs, VX_ROOT_INO, "a", NULL, &a) == 0);
+	CHECK(vx_mkdir(fs, a, "b", NULL, &b) == 0);
+	CHECK(vx_mkdir(fs, b, "c", NULL, &c) == 0);
+	CHECK(vx_mkdir(fs, VX_ROOT_INO, "empty", NULL, &ino) == 0);
+	CHECK(vx_create(fs, VX_ROOT_INO, "f0", NULL, &f) == 0);
+	CHECK(vx_create(fs, a, "small", NULL, &f) == 0);
+	CHECK(vx_write(fs, f, 0, buf, 100) == 0);
+	CHECK(vx_create(fs, b, "medium", NULL, &f) == 0);
+	CHECK(vx_write(fs, f, 0, buf, 5000) == 0);
+	CHECK(vx_link(fs, f, c, "hardlink") == 0);
+	CHECK(vx_create(fs, c, "sparse", NULL, &f) == 0);
+	CHECK(vx_write(fs, f, 40000, buf, 1) == 0);
+	CHECK(vx_write(fs, f, 3000, buf, 10) == 0);
+	CHECK(vx_create(fs, VX_ROOT_INO, "big", NULL, &f) == 0);
+	CHECK(vx_write(fs, f, 0, buf, variant ? 20000 : 9000) == 0);
+	CHECK(vx_symlink(fs, VX_ROOT_INO, "link", "a/b/c", NULL, &ino) == 0);
+	CHECK(vx_symlink(fs, c, "lnk", target, NULL, &ino) == 0);
+	CHECK(vx_create(fs, a, "disk", &dev, &ino) == 0);
+	CHECK(vx_create(fs, a, "pipe", &(struct vx_attr){
+		.mode = S_IFIFO | 0600 }, &ino) == 0);
+	if (variant) {	/* a directory over several leaves */
+		CHECK(vx_mkdir(fs, VX_ROOT_INO, "many", NULL, &ino) == 0);
+		for (int i = 0; i < 80; i++) {
+			snprintf(name, sizeof(name), "entry-number-%d", i);
+			CHECK(vx_link(fs, f, ino, name) == 0);
+		}
+	}
+}
+
+static void seeds(const char *dir)
+{
+	static const uint64_t blocks[2] = { 960, 900 };
+
+	for (int v = 0; v < 2; v++) {
+		struct vx_mkfs_params p = { .block_log = 10,
+			.block_count = blocks[v], .group_blocks = 320,
+			.inode_count = 48, .journal_blocks = 256,
+			.hash_seed = 0xf00d + (uint64_t)v, .now = NOW };
+		struct vx_open_opts o = { .flags = VX_OPEN_BORROW_IO,
+					  .fixed_time = NOW };
+		struct vx_super sb;
+		struct vx_io *io;
+		struct vx_fs *fs;
+		char path[4096];
+		size_t size = blocks[v] * 1024;
+		FILE *f;
+
+		memset(p.uuid, 0x70 + v, 16);
+		CHECK(vx_io_mem_open(size, &io) == 0);
+		CHECK(vx_fs_plan(&p, size, &sb) == 0);
+		CHECK(sb.group_count == 3);
+		CHECK(vx_fs_format(io, &sb, 0) == 0);
+		CHECK(vx_fs_open(io, &o, &fs) == 0);
+		populate(fs, v);
+		CHECK(vx_fs_close(fs) == 0);
+		snprintf(path, sizeof(path), "%s/image-%d", dir, v);
+		f = fopen(path, "wb");
+		CHECK(f && fwrite(vx_io_mem_data(io, NULL), 1, size, f) == size);
+		CHECK(fclose(f) == 0);
+		vx_io_close(io);
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *dir = getenv("VX_FUZZ_SEEDS");
+
+	if (dir) {
+		seeds(dir);
+		exit(0);
+	}
+	return 0;
+}
