@@ -10,7 +10,7 @@
  *
  * Defaults (documented in man/vexfs.5 and mkfs.vexfs(8)):
  *   block size 4096; group size 64 * block size blocks (1 GiB at 4 KiB),
- *   doubled until there are at most 256 groups (4 GiB groups for 1 TiB);
+ *   doubled until there are at most 64 groups (16 GiB groups for 1 TiB);
  *   one inode per 16384 bytes; journal size by filesystem size as below;
  *   a last group too small for its metadata plus 16 data blocks is dropped.
  */
@@ -24,7 +24,7 @@
 
 #define DEFAULT_BYTES_PER_INODE	16384
 #define MIN_DATA_BLOCKS		16
-#define DEFAULT_MAX_GROUPS	256
+#define DEFAULT_MAX_GROUPS	64
 
 bool vx_group_has_backup(const struct vx_super *sb, uint32_t g)
 {

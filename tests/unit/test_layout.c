@@ -7,7 +7,7 @@
  * format.h (superblock copy in groups 0, 1 and the last; then header,
  * block bitmap, inode bitmap, inode table; the journal after group 0's
  * inode table).  The plan tests pin the documented defaults: group size
- * 64 * block size blocks, doubled until there are at most 256 groups,
+ * 64 * block size blocks, doubled until there are at most 64 groups,
  * the journal-size table (capped at half the room
  * in group 0), the dropping of a last group too small for its metadata
  * plus 16 data blocks, and every error class: -EINVAL for a bad
@@ -143,12 +143,12 @@ static void test_few_groups(void **state)
 }
 
 /* the default group: 64 * block size blocks, doubled (up to 2^31)
- * until there are at most 256 groups */
+ * until there are at most 64 groups */
 static uint64_t default_group(uint64_t blocks, uint32_t blog)
 {
 	uint64_t gb = 64ull << blog;
 
-	while (gb < (1ull << 31) && (blocks + gb - 1) / gb > 256)
+	while (gb < (1ull << 31) && (blocks + gb - 1) / gb > 64)
 		gb <<= 1;
 	return gb;
 }
@@ -160,10 +160,10 @@ static void test_plan_default_group_size(void **state)
 		{ 11, 4096 * MiB, 131072 },
 		{ 12, 4096 * MiB, 262144 },		/* one group */
 		{ 16, 4096 * MiB, 4194304 },
-		{ 12, 256 * 1024 * MiB, 262144 },	/* 256 groups exactly */
-		{ 12, 257 * 1024 * MiB, 524288 },	/* 257 groups of 2^18 */
-		{ 12, 1024 * 1024 * MiB, 1 << 20 },	/* 1 TiB: 4 GiB groups */
-		{ 10, 1024 * 1024 * MiB, 1u << 22 },
+		{ 12, 64 * 1024 * MiB, 262144 },	/* 64 groups exactly */
+		{ 12, 65 * 1024 * MiB, 524288 },	/* 65 groups of 2^18 */
+		{ 12, 1024 * 1024 * MiB, 1 << 22 },	/* 1 TiB: 16 GiB groups */
+		{ 10, 1024 * 1024 * MiB, 1u << 24 },
 	};
 	struct vx_mkfs_params p;
 	struct vx_super sb;
@@ -175,7 +175,7 @@ static void test_plan_default_group_size(void **state)
 		assert_int_equal(sb.group_blocks, cases[i].gb);
 		assert_int_equal(sb.group_blocks,
 				 default_group(sb.block_count, cases[i].blog));
-		assert_true(sb.group_count <= 256);
+		assert_true(sb.group_count <= 64);
 		assert_int_equal(sb.group_count,
 				 (sb.block_count + sb.group_blocks - 1) /
 				 sb.group_blocks);
@@ -422,7 +422,7 @@ static void test_plan_enospc(void **state)
 	}
 }
 
-/* 16 TiB of 4 KiB blocks: 2^32 blocks in 256 groups of 64 GiB */
+/* 16 TiB of 4 KiB blocks: 2^32 blocks in 64 groups of 256 GiB */
 static void test_plan_16tib(void **state)
 {
 	struct vx_mkfs_params p;
@@ -432,9 +432,9 @@ static void test_plan_16tib(void **state)
 	params(&p, 12);
 	assert_int_equal(vx_fs_plan(&p, 16 * TiB, &sb), 0);
 	assert_int_equal(sb.block_count, 1ull << 32);
-	assert_int_equal(sb.group_blocks, 1u << 24);
-	assert_int_equal(sb.group_count, 256);
-	assert_int_equal(sb.inodes_per_group, (1u << 30) / 256);
+	assert_int_equal(sb.group_blocks, 1u << 26);
+	assert_int_equal(sb.group_count, 64);
+	assert_int_equal(sb.inodes_per_group, (1u << 30) / 64);
 	assert_int_equal(sb.journal_blocks, 262144);
 	assert_int_equal(vx_super_check(&sb), 0);
 	for (uint32_t g = 0; g < sb.group_count; g++) {
