@@ -8,6 +8,8 @@
  * make durable.  Concurrent reads and writes of any ranges are as safe as
  * memcpy on the same bytes; set_size and close must not race with
  * anything.  vx_io_mem_data() recognises a mem device by its ops table.
+ * vx_io_mem_wrap() makes the same device over a caller's buffer, which
+ * it never frees or resizes (fuzzers run images in place this way).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@ struct mem_io {
 	struct vx_io io;		/* must be first */
 	unsigned char *data;
 	uint64_t size;
+	int borrowed;			/* data is the caller's (mem_wrap) */
 };
 
 static struct mem_io *to_mem(struct vx_io *io)
@@ -80,6 +83,8 @@ static int mem_set_size(struct vx_io *io, uint64_t size)
 	struct mem_io *m = to_mem(io);
 	unsigned char *p;
 
+	if (m->borrowed)
+		return -ENOTSUP;	/* not ours to reallocate */
 	if (size > SIZE_MAX)
 		return -ENOMEM;
 	p = realloc(m->data, mem_alloc_len(size));
@@ -96,7 +101,8 @@ static int mem_close(struct vx_io *io)
 {
 	struct mem_io *m = to_mem(io);
 
-	free(m->data);
+	if (!m->borrowed)
+		free(m->data);
 	free(m->io.path);
 	free(m);
 	return 0;
@@ -133,6 +139,24 @@ int vx_io_mem_open(uint64_t size, struct vx_io **out)
 	m->io.sector_size = 512;
 	m->io.flags = 0;
 	m->io.path = NULL;
+	*out = &m->io;
+	return 0;
+}
+
+int vx_io_mem_wrap(void *buf, uint64_t size, struct vx_io **out)
+{
+	struct mem_io *m;
+
+	if (!out || (!buf && size))
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->data = buf;
+	m->size = size;
+	m->borrowed = 1;
+	m->io.ops = &mem_ops;
+	m->io.sector_size = 512;
 	*out = &m->io;
 	return 0;
 }

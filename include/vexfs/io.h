@@ -70,6 +70,13 @@ int vx_io_unix_open(const char *path, unsigned flags, struct vx_io **out);
 int vx_io_mem_open(uint64_t size, struct vx_io **out);
 
 /*
+ * vx_io_mem_wrap - an in-memory device over the caller's @size bytes at
+ * @buf, used in place: vx_io_close() frees the handle, never @buf, and
+ * set_size returns -ENOTSUP.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int vx_io_mem_wrap(void *buf, uint64_t size, struct vx_io **out);
+
+/*
  * vx_io_mem_data - direct access to a mem device's bytes (tests corrupt
  * images through it).  Returns NULL when @io is not a mem device.
  */

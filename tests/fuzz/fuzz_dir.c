@@ -77,84 +77,18 @@ static uint8_t *big_alloc(size_t size)
 	return p;
 }
 
-struct buf_io {
-	struct vx_io io;
-	uint8_t *data;
-	uint64_t size;
-};
-
-static int buf_range(struct vx_io *io, uint64_t off, size_t len)
-{
-	uint64_t size = ((struct buf_io *)io)->size;
-
-	return off > size || len > size - off ? -EIO : 0;
-}
-
-static int buf_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
-{
-	int err = buf_range(io, off, len);
-
-	if (!err)
-		memcpy(buf, ((struct buf_io *)io)->data + off, len);
-	return err;
-}
-
-static int buf_write(struct vx_io *io, uint64_t off, const void *buf,
-		     size_t len)
-{
-	int err = buf_range(io, off, len);
-
-	if (!err)
-		memcpy(((struct buf_io *)io)->data + off, buf, len);
-	return err;
-}
-
-static int buf_flush(struct vx_io *io)
-{
-	return 0;
-}
-
-static int buf_get_size(struct vx_io *io, uint64_t *size)
-{
-	*size = ((struct buf_io *)io)->size;
-	return 0;
-}
-
-static int buf_set_size(struct vx_io *io, uint64_t size)
-{
-	return -ENOTSUP;
-}
-
-static int buf_close(struct vx_io *io)
-{
-	free(io);
-	return 0;
-}
-
-static const struct vx_io_ops buf_ops = {
-	.name = "buf", .read = buf_read, .write = buf_write,
-	.flush = buf_flush, .get_size = buf_get_size,
-	.set_size = buf_set_size, .close = buf_close,
-};
-
 /* open the filesystem in @img (NBLOCKS blocks, changed in place by a
  * read-write open); NULL when it does not open */
 static struct vx_fs *open_buf(uint8_t *img, bool rdonly)
 {
 	struct vx_open_opts o = { .flags = rdonly ? VX_OPEN_RDONLY : 0,
 				  .fixed_time = NOW, .cache_bytes = 1u << 20 };
-	struct buf_io *b = calloc(1, sizeof(*b));
+	struct vx_io *io;
 	struct vx_fs *fs;
 
-	CHECK(b);
-	b->io.ops = &buf_ops;
-	b->io.sector_size = 512;
-	b->data = img;
-	b->size = (uint64_t)NBLOCKS * BS;
-	if (rdonly)
-		b->io.flags = VX_IO_RDONLY;
-	if (vx_fs_open(&b->io, &o, &fs)) {
-		vx_io_close(&b->io);
+	CHECK(vx_io_mem_wrap(img, (uint64_t)NBLOCKS * BS, &io) == 0);
+	if (vx_fs_open(io, &o, &fs)) {
+		vx_io_close(io);
 		return NULL;
 	}
 	return fs;

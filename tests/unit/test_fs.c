@@ -2,11 +2,10 @@
  * test_fs.c: unit tests for making, opening and closing a filesystem
  * (vx_fs_plan, vx_fs_format, vx_fs_open/close, backups, state).
  *
- * Everything runs on the in-memory io.  A filesystem closes the io it was
- * opened on, so each open goes through a "hold" layer: a tiny vx_io that
- * forwards to the mem device and, when closed, frees only itself.  The
- * mem device and its bytes (vx_io_mem_data) thus outlive every open, and
- * the tests read and corrupt the raw blocks between opens.
+ * Everything runs on the in-memory io, opened with VX_OPEN_BORROW_IO so
+ * that closing a filesystem leaves the mem device to the test.  The mem
+ * device and its bytes (vx_io_mem_data) thus outlive every open, and the
+ * tests read and corrupt the raw blocks between opens.
  *
  * What is checked: parameter validation of vx_fs_plan; the layout
  * invariants of every plan over a range of sizes and block sizes,
@@ -33,68 +32,6 @@
 #include <vexfs/vexfs.h>
 
 #define MiB (1024ull * 1024)
-
-/* ---- the hold layer ---- */
-
-struct hold_io {
-	struct vx_io io;
-	struct vx_io *lower;
-};
-
-static struct vx_io *lower_of(struct vx_io *io)
-{
-	return ((struct hold_io *)io)->lower;
-}
-
-static int hold_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
-{
-	return vx_io_read(lower_of(io), off, buf, len);
-}
-
-static int hold_write(struct vx_io *io, uint64_t off, const void *buf,
-		      size_t len)
-{
-	return vx_io_write(lower_of(io), off, buf, len);
-}
-
-static int hold_flush(struct vx_io *io)
-{
-	return vx_io_flush(lower_of(io));
-}
-
-static int hold_get_size(struct vx_io *io, uint64_t *size)
-{
-	return vx_io_get_size(lower_of(io), size);
-}
-
-static int hold_set_size(struct vx_io *io, uint64_t size)
-{
-	return vx_io_set_size(lower_of(io), size);
-}
-
-static int hold_close(struct vx_io *io)
-{
-	free(io);
-	return 0;
-}
-
-static const struct vx_io_ops hold_ops = {
-	.name = "hold", .read = hold_read, .write = hold_write,
-	.flush = hold_flush, .get_size = hold_get_size,
-	.set_size = hold_set_size, .close = hold_close,
-};
-
-static struct vx_io *hold(struct vx_io *lower)
-{
-	struct hold_io *h = calloc(1, sizeof(*h));
-
-	assert_non_null(h);
-	h->io.ops = &hold_ops;
-	h->io.sector_size = lower->sector_size;
-	h->io.flags = lower->flags;
-	h->lower = lower;
-	return &h->io;
-}
 
 /* ---- fixtures ---- */
 
@@ -146,17 +83,14 @@ static void img_free(struct img *im)
 	assert_int_equal(vx_io_close(im->mem), 0);
 }
 
-/* open through a hold layer; on failure the layer is released here */
+/* open, leaving the mem device to the test (VX_OPEN_BORROW_IO) */
 static int img_open(struct img *im, unsigned flags, vx_blk_t sb_block,
 		    struct vx_fs **fs)
 {
-	struct vx_open_opts o = { .flags = flags, .sb_block = sb_block };
-	struct vx_io *io = hold(im->mem);
-	int err = vx_fs_open(io, &o, fs);
+	struct vx_open_opts o = { .flags = flags | VX_OPEN_BORROW_IO,
+				  .sb_block = sb_block };
 
-	if (err)
-		vx_io_close(io);
-	return err;
+	return vx_fs_open(im->mem, &o, fs);
 }
 
 static unsigned char *blk(struct img *im, vx_blk_t b)
@@ -570,7 +504,6 @@ static void test_open_bad_magic(void **state)
 	struct img im;
 	struct vx_io *empty;
 	struct vx_fs *fs;
-	struct vx_io *io;
 
 	img_default(&im, 12, 64 * MiB, 0);
 	im.data[0] ^= 0xff;
@@ -583,10 +516,8 @@ static void test_open_bad_magic(void **state)
 
 	/* a blank device */
 	assert_int_equal(vx_io_mem_open(8 * MiB, &empty), 0);
-	io = hold(empty);
-	assert_int_equal(vx_fs_open(io, NULL, &fs), VX_EBADMAGIC);
-	vx_io_close(io);
-	vx_io_close(empty);
+	assert_int_equal(vx_fs_open(empty, NULL, &fs), VX_EBADMAGIC);
+	vx_io_close(empty);	/* a failed open leaves the io to us */
 }
 
 struct gcase {
@@ -659,7 +590,7 @@ static void test_open_version_features(void **state)
 
 static void test_open_truncated_device(void **state)
 {
-	struct vx_io *small, *io;
+	struct vx_io *small;
 	struct vx_fs *fs;
 	struct img im;
 	unsigned char *d;
@@ -670,11 +601,9 @@ static void test_open_truncated_device(void **state)
 	assert_int_equal(vx_io_mem_open(32 * MiB, &small), 0);
 	d = vx_io_mem_data(small, &size);
 	memcpy(d, im.data, size);
-	io = hold(small);
-	assert_int_equal(vx_fs_open(io, &(struct vx_open_opts){
+	assert_int_equal(vx_fs_open(small, &(struct vx_open_opts){
 					    .flags = VX_OPEN_RDONLY }, &fs),
 			 VX_ECORRUPT);
-	vx_io_close(io);
 	vx_io_close(small);
 	img_free(&im);
 }

@@ -1,10 +1,10 @@
 /*
  * test_ops.c: unit tests for the file operations of ops.h.
  *
- * Each test formats a filesystem on the in-memory io and opens it
- * through a "hold" layer (a vx_io forwarding to the mem device whose
- * close frees only itself), so that the test can close and reopen the
- * filesystem and read back what the previous open wrote.  Every
+ * Each test formats a filesystem on the in-memory io and opens it with
+ * VX_OPEN_BORROW_IO (closing the filesystem leaves the mem device alive),
+ * so that the test can close and reopen the filesystem and read back what
+ * the previous open wrote.  Every
  * operation is checked after such a reopen, against what the test
  * recorded: attributes, contents (a shadow copy of every file written),
  * directory listings, and the free block and inode counts, which must
@@ -37,53 +37,6 @@
 #define MiB (1024ull * 1024)
 #define ROOT VX_ROOT_INO
 
-/* ---- the hold layer (see the header comment) ---- */
-
-struct hold_io {
-	struct vx_io io;
-	struct vx_io *lower;
-};
-
-#define LOWER(io) (((struct hold_io *)(io))->lower)
-
-static int hold_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
-{
-	return vx_io_read(LOWER(io), off, buf, len);
-}
-
-static int hold_write(struct vx_io *io, uint64_t off, const void *buf,
-		      size_t len)
-{
-	return vx_io_write(LOWER(io), off, buf, len);
-}
-
-static int hold_flush(struct vx_io *io)
-{
-	return vx_io_flush(LOWER(io));
-}
-
-static int hold_get_size(struct vx_io *io, uint64_t *size)
-{
-	return vx_io_get_size(LOWER(io), size);
-}
-
-static int hold_set_size(struct vx_io *io, uint64_t size)
-{
-	return vx_io_set_size(LOWER(io), size);
-}
-
-static int hold_close(struct vx_io *io)
-{
-	free(io);
-	return 0;
-}
-
-static const struct vx_io_ops hold_ops = {
-	.name = "hold", .read = hold_read, .write = hold_write,
-	.flush = hold_flush, .get_size = hold_get_size,
-	.set_size = hold_set_size, .close = hold_close,
-};
-
 /* ---- fixture ---- */
 
 struct tfs {
@@ -94,14 +47,9 @@ struct tfs {
 
 static void tfs_open(struct tfs *t, unsigned flags)
 {
-	struct hold_io *h = calloc(1, sizeof(*h));
-	struct vx_open_opts o = { .flags = flags };
+	struct vx_open_opts o = { .flags = flags | VX_OPEN_BORROW_IO };
 
-	assert_non_null(h);
-	h->io.ops = &hold_ops;
-	h->io.sector_size = t->mem->sector_size;
-	h->lower = t->mem;
-	assert_int_equal(vx_fs_open(&h->io, &o, &t->fs), 0);
+	assert_int_equal(vx_fs_open(t->mem, &o, &t->fs), 0);
 }
 
 static void tfs_make(struct tfs *t, uint32_t blog, uint64_t size,
