@@ -451,6 +451,35 @@ static void test_unix_bad_paths(void **state)
 	assert_null(io);
 }
 
+/* vx_io_mem_wrap: the caller's buffer, used in place, never freed */
+static void test_mem_wrap(void **state)
+{
+	static unsigned char img[8192];
+	unsigned char out[16];
+	struct vx_io *io;
+	uint64_t size;
+
+	(void)state;
+	memset(img, 0x5a, sizeof(img));
+	assert_int_equal(vx_io_mem_wrap(NULL, 16, &io), -EINVAL);
+	assert_int_equal(vx_io_mem_wrap(img, sizeof(img), NULL), -EINVAL);
+	assert_int_equal(vx_io_mem_wrap(img, sizeof(img), &io), 0);
+	assert_ptr_equal(vx_io_mem_data(io, &size), img);
+	assert_int_equal(size, sizeof(img));
+	/* reads see the caller's bytes, writes land in them */
+	assert_int_equal(vx_io_read(io, 100, out, sizeof(out)), 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		assert_int_equal(out[i], 0x5a);
+	assert_int_equal(vx_io_write(io, 4096, "wrapped", 7), 0);
+	assert_memory_equal(img + 4096, "wrapped", 7);
+	assert_int_equal(vx_io_read(io, 8190, out, 4), -EIO);
+	assert_int_equal(vx_io_set_size(io, 16384), -ENOTSUP);
+	assert_int_equal(vx_io_close(io), 0);
+	/* still the caller's: untouched by the close */
+	assert_memory_equal(img + 4096, "wrapped", 7);
+	img[0] = 1;
+}
+
 #define TMP_TEST(fn) cmocka_unit_test_setup_teardown(fn, tmp_setup, tmp_teardown)
 
 int main(void)
@@ -462,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_mem_out_of_range),
 		cmocka_unit_test(test_mem_set_size),
 		cmocka_unit_test(test_mem_zero_size),
+		cmocka_unit_test(test_mem_wrap),
 		TMP_TEST(test_unix_create_write_read),
 		TMP_TEST(test_unix_set_size),
 		TMP_TEST(test_unix_read_past_eof),
