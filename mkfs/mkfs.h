@@ -133,6 +133,12 @@ struct populate_stats {
  * -E root_owner).  Prints the message for the first failure (naming the
  * host path) and returns its code; 0 on success.
  */
+/* prefetch.c: background read-ahead of the source tree (best effort) */
+struct prefetch;
+struct prefetch *prefetch_start(int dirfd);	/* NULL: none, carry on */
+void prefetch_consumed(struct prefetch *pf, uint64_t bytes);
+void prefetch_stop(struct prefetch *pf);	/* NULL is fine */
+
 int populate_tree(struct vx_fs *fs, int dirfd, const char *dirname,
 		  const struct mkfs_opts *o, const struct stat *image_st,
 		  struct populate_stats *stats);

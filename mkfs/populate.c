@@ -14,7 +14,9 @@
  * parent's and are dropped on return), then sorted bytewise so that the
  * same tree always gives the same image whatever the host's readdir
  * order.  One 1 MiB buffer serves every listing, file read and symlink
- * target: no per-file heap allocation.
+ * target: no per-file heap allocation.  A prefetch thread (prefetch.c)
+ * walks the same order ahead of the copy so that a cold tree is read with
+ * many requests in flight.
  *
  * Per entry: regular files are copied range by range (SEEK_DATA and
  * SEEK_HOLE, so sparse files stay sparse) and cut to their size with
@@ -70,6 +72,7 @@ struct pop {
 	struct hl_ent *hl;		/* open addressing, power of two */
 	size_t hl_cap, hl_count;
 	int max_depth;
+	struct prefetch *pf;		/* read-ahead thread, may be NULL */
 };
 
 /* ---- growable buffers */
@@ -330,6 +333,7 @@ static int copy_file(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	err = copy_data(p, fd, *ino, st);
 	if (err)
 		goto out;
+	prefetch_consumed(p->pf, (uint64_t)st->st_size);
 	err = vx_setattr(p->fs, *ino, &a, SET_ALL);
 out_err:
 	if (err)
@@ -584,10 +588,13 @@ int populate_tree(struct vx_fs *fs, int dirfd, const char *dirname,
 	memcpy(p.path, dirname, n);
 	p.path[n] = '\0';
 	p.plen = n == 1 && dirname[0] == '/' ? 0 : n;	/* "/" + "/x" */
-	if (lseek(dirfd, 0, SEEK_SET) < 0)
+	if (lseek(dirfd, 0, SEEK_SET) < 0) {
 		err = host_fail(&p, errno);
-	else
+	} else {
+		p.pf = prefetch_start(dirfd);	/* see prefetch.c */
 		err = walk_dir(&p, dirfd, vx_fs_super(fs)->root_ino, 0);
+		prefetch_stop(p.pf);
+	}
 	if (!err)
 		err = set_root(&p, dirfd);
 	free(p.buf);
