@@ -35,13 +35,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "fs_int.h"
-
-#define CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-	abort(); } } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+#include "fuzz_common.h"
 
 #define BS		1024u
 #define NBLOCKS		2048u
@@ -61,37 +55,6 @@ static unsigned g_nblk[2];
 static void name_of(unsigned i, char *buf, size_t len)
 {
 	snprintf(buf, len, "e%u-%.*s", i, (int)(i % 9), "xxxxxxxxx");
-}
-
-/* ---- a device over a caller's buffer: no allocation per input ---- */
-
-/* image buffers live as long as the process; mapped rather than
- * malloc'd so that the leak checker, which runs after many inputs, does
- * not scan megabytes of image for pointers */
-static uint8_t *big_alloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	CHECK(p != MAP_FAILED);
-	return p;
-}
-
-/* open the filesystem in @img (NBLOCKS blocks, changed in place by a
- * read-write open); NULL when it does not open */
-static struct vx_fs *open_buf(uint8_t *img, bool rdonly)
-{
-	struct vx_open_opts o = { .flags = rdonly ? VX_OPEN_RDONLY : 0,
-				  .fixed_time = NOW, .cache_bytes = 1u << 20 };
-	struct vx_io *io;
-	struct vx_fs *fs;
-
-	CHECK(vx_io_mem_wrap(img, (uint64_t)NBLOCKS * BS, &io) == 0);
-	if (vx_fs_open(io, &o, &fs)) {
-		vx_io_close(io);
-		return NULL;
-	}
-	return fs;
 }
 
 static void fill_dir(struct vx_fs *fs, vx_ino_t dir, unsigned n)
@@ -202,7 +165,7 @@ static void write_phase(const uint8_t *img, int d)
 	vx_ino_t ino;
 
 	memcpy(g_rw, img, (size_t)NBLOCKS * BS);
-	fs = open_buf(g_rw, false);
+	fs = fuzz_open(g_rw, (uint64_t)NBLOCKS * BS, NOW, false);
 	if (!fs)
 		return;
 	vx_create(fs, g_dir[d], "fuzz-new", NULL, &ino);
@@ -239,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vx_mhdr_seal(b, BS);
 		off += n;
 	}
-	fs = open_buf(img, true);
+	fs = fuzz_open(img, (uint64_t)NBLOCKS * BS, NOW, true);
 	if (fs) {
 		walk(fs, g_dir[d], NAMES[d]);
 		CHECK(vx_fs_close(fs) == 0);

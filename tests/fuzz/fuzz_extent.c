@@ -36,13 +36,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "fs_int.h"
-
-#define CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-	abort(); } } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+#include "fuzz_common.h"
 
 #define BS		1024u
 #define NBLOCKS		2048u
@@ -57,37 +51,6 @@ static size_t g_slot;			/* byte offset of its inode slot */
 static vx_blk_t g_nodes[MAX_NODES];	/* its node blocks, BFS order */
 static unsigned g_nnodes;
 static uint8_t g_uuid[16];
-
-/* ---- a device over a caller's buffer: no allocation per input ---- */
-
-/* image buffers live as long as the process; mapped rather than
- * malloc'd so that the leak checker, which runs after many inputs, does
- * not scan megabytes of image for pointers */
-static uint8_t *big_alloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	CHECK(p != MAP_FAILED);
-	return p;
-}
-
-/* open the filesystem in @img (NBLOCKS blocks, changed in place by a
- * read-write open); NULL when it does not open */
-static struct vx_fs *open_buf(uint8_t *img, bool rdonly)
-{
-	struct vx_open_opts o = { .flags = rdonly ? VX_OPEN_RDONLY : 0,
-				  .fixed_time = NOW, .cache_bytes = 1u << 20 };
-	struct vx_io *io;
-	struct vx_fs *fs;
-
-	CHECK(vx_io_mem_wrap(img, (uint64_t)NBLOCKS * BS, &io) == 0);
-	if (vx_fs_open(io, &o, &fs)) {
-		vx_io_close(io);
-		return NULL;
-	}
-	return fs;
-}
 
 /* the node blocks of @in, breadth first, read from the raw image */
 static void list_nodes(const uint8_t *img, const struct vx_inode *in)
@@ -163,7 +126,7 @@ static void read_phase(uint8_t *img, uint64_t size)
 {
 	static const uint64_t lblks[] = { 0, 1, 2, 7, 100, 199, 398, 399,
 					  4096, UINT64_MAX / 2, UINT64_MAX };
-	struct vx_fs *fs = open_buf(img, true);
+	struct vx_fs *fs = fuzz_open(img, (uint64_t)NBLOCKS * BS, NOW, true);
 	struct vx_inode in;
 	struct vx_attr a;
 	uint8_t *buf;
@@ -207,7 +170,7 @@ static void write_phase(const uint8_t *img, uint64_t cut)
 	struct vx_attr a;
 
 	memcpy(g_rw, img, (size_t)NBLOCKS * BS);
-	fs = open_buf(g_rw, false);
+	fs = fuzz_open(g_rw, (uint64_t)NBLOCKS * BS, NOW, false);
 	if (!fs)
 		return;
 	memset(buf, 0xa5, sizeof(buf));

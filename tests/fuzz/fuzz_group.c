@@ -23,13 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fs_int.h"
-
-#define CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-	abort(); } } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+#include "fuzz_common.h"
 
 #define NGEOM 4
 static const struct { uint32_t blog; uint64_t blocks, gb; } geom[NGEOM] = {

@@ -28,13 +28,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "fs_int.h"
-
-#define CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-	abort(); } } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
+#include "fuzz_common.h"
 
 #define NOW		1700000000
 #define MAX_IMAGE	(4u << 20)
