@@ -297,9 +297,10 @@ enum vx_ftype {
  *  48 le32 version   1
  *  52 le32 flags     0
  *  56 le64 blocks    length of the region including this block
- *  64 le64 first_seq sequence expected at tail (0: journal empty)
+ *  64 le64 first_seq sequence at the tail (empty log: of the next one)
  *  72 le64 tail      log block where the oldest live transaction starts
- * The log format itself is specified with the journal (issue 3).
+ *                    (0: the log is empty)
+ * The log format is in journal.h and man/vexfs.5.
  */
 struct vx_jsuper {
 	struct vx_mhdr hdr;

@@ -10,6 +10,7 @@
 #include "format.h"
 #include "fs.h"
 #include "ops.h"
+#include "journal.h"
 
 #define VEXFS_VERSION "0.1.0"
 

@@ -1,0 +1,125 @@
+/*
+ * journal.h: the write-ahead log in the journal region: writing committed
+ * transactions, checkpointing them home, and recovery.
+ *
+ * Log format (the region's block 0 is the journal superblock, format.h;
+ * log blocks are region blocks 1 .. journal_blocks-1, used circularly).
+ * Every descriptor, revoke and commit block starts with a 48-byte header
+ * laid out like the metadata header but with its own magic:
+ *   0 le32 magic  VX_JOURNAL_MAGIC    4 le16 type (VX_JB_*)   6 le16 0
+ *   8 le32 crc32c of the block, this field as 0               12 le32 0
+ *  16 le64 its own (absolute) block number
+ *  24 le64 sequence number of its transaction     32 u8 uuid[16]
+ * A transaction is, in log order: one or more descriptor blocks each
+ * followed by the blocks it describes, then revoke blocks (if any), then
+ * one commit block.
+ *   descriptor: 48 le32 ntags, 52 le32 0, 56.. tags of 16 bytes:
+ *               0 le64 home block, 8 le32 flags (VX_JT_ESCAPED),
+ *               12 le32 crc32c of the logged block as stored
+ *   revoke:     48 le32 count, 52 le32 0, 56.. le64 block numbers
+ *   commit:     48 le32 blocks of the transaction before the commit,
+ *               52 le32 crc32c over those blocks in log order,
+ *               56 le64 seconds, 64 le32 nanoseconds (commit time)
+ * A logged block whose first four bytes are VX_JOURNAL_MAGIC is stored
+ * with them zeroed and VX_JT_ESCAPED set; replay restores them.
+ * The journal superblock's tail is the log block where the oldest live
+ * transaction starts (0: the log is empty) and first_seq the sequence
+ * number of that transaction (or of the next one, when empty).
+ *
+ * Invariants (cited in lib/journal.c):
+ *  (J1) vx_journal_commit reports success only after every block of the
+ *       transaction, commit block included, was written and a flush of
+ *       the device returned success (design brief I2).
+ *  (J2) the journal writes a home location only from a transaction that
+ *       is committed and fully validated (I1, on the journal's side).
+ *  (J3) recovery validates a whole transaction before writing any of its
+ *       blocks, replays transactions in sequence order and stops at the
+ *       first one that is incomplete or invalid (I3).
+ *  (J4) the journal superblock is reset only after the replayed blocks
+ *       were flushed, so recovery interrupted by a crash and run again
+ *       gives the same image (idempotent).
+ *  (J5) sequence numbers only grow; blocks left in the log by an earlier
+ *       cycle never validate as the transaction expected next.
+ *  (J6) a block revoked by transaction R is not replayed from any
+ *       transaction older than R.
+ */
+#ifndef VEXFS_JOURNAL_H
+#define VEXFS_JOURNAL_H
+
+#include <stdint.h>
+#include "format.h"
+#include "io.h"
+
+#define VX_JOURNAL_MAGIC	0x4C4A5856u	/* bytes "VXJL" */
+#define VX_JB_DESC		1
+#define VX_JB_COMMIT		2
+#define VX_JB_REVOKE		3
+#define VX_JT_ESCAPED		0x1
+#define VX_JDESC_HDR		56
+#define VX_JTAG_SIZE		16
+
+struct vx_journal;
+
+/* one transaction to log: @nblocks block images for their home blocks,
+ * and the blocks it frees (whose older logged images must not replay) */
+struct vx_jtxn {
+	uint64_t nblocks;
+	const vx_blk_t *home;
+	const void *const *data;	/* each one block long */
+	uint64_t nrevoke;
+	const vx_blk_t *revoke;
+};
+
+/* what recovery (or a checkpoint) found and did */
+struct vx_jrecovery {
+	uint64_t txns;			/* committed transactions replayed */
+	uint64_t first_seq, last_seq;	/* their sequence numbers (0: none) */
+	uint64_t blocks;		/* home blocks written */
+	uint64_t revoked;		/* logged blocks skipped as revoked */
+	uint64_t discarded_seq;		/* first transaction found partial or
+					 * invalid and not applied (0: none) */
+	int discard_reason;		/* why: VX_EBADCRC, VX_ECORRUPT, ... */
+	uint64_t next_seq;		/* sequence the next commit will use */
+};
+
+/*
+ * vx_journal_open - the journal of the filesystem described by @sb on
+ * @io (which stays the caller's).  Reads and checks the journal
+ * superblock.  Does not recover: call vx_journal_recover first when
+ * vx_journal_dirty says so.  Returns 0, -ENOMEM or a decode error.
+ */
+int vx_journal_open(struct vx_io *io, const struct vx_super *sb,
+		    struct vx_journal **out);
+void vx_journal_close(struct vx_journal *j);
+
+/* vx_journal_dirty - 1 when the log holds transactions not yet home. */
+int vx_journal_dirty(const struct vx_journal *j);
+
+/*
+ * vx_journal_commit - log @t as one transaction and make it durable (J1).
+ * A journal without room checkpoints first.  @seq receives its sequence
+ * number.  Returns 0, VX_ETXNFULL when @t alone does not fit in the log
+ * (nothing written), or an I/O error (the transaction then did not
+ * commit; recovery discards whatever part of it reached the disk).
+ */
+int vx_journal_commit(struct vx_journal *j, const struct vx_jtxn *t,
+		      uint64_t *seq);
+
+/* vx_journal_checkpoint - write every logged block home, flush, empty the
+ * log.  @info may be NULL. */
+int vx_journal_checkpoint(struct vx_journal *j, struct vx_jrecovery *info);
+
+/* vx_journal_recover flags */
+#define VX_RECOVER_DRY_RUN	0x1	/* scan and report; write nothing */
+
+/*
+ * vx_journal_recover - three passes over the log (scan, revoke, replay):
+ * replay the committed transactions in order, stop at the first partial
+ * or invalid one (J3), flush, then mark the log empty (J4).  @info
+ * receives the counts and sequence numbers.  With VX_RECOVER_DRY_RUN
+ * nothing is written.  Returns 0 or the first I/O error.
+ */
+int vx_journal_recover(struct vx_journal *j, unsigned flags,
+		       struct vx_jrecovery *info);
+
+#endif /* VEXFS_JOURNAL_H */
