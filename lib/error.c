@@ -44,6 +44,7 @@ static const struct err_entry vx_err_table[] = {
 	ERR_ROW(VX_ETIMEOUT, "wait exceeded the commit timeout"),
 	ERR_ROW(VX_ETXNFAILED, "transaction failed earlier and must be aborted"),
 	ERR_ROW(VX_EBLOCKSIZE, "block size smaller than the device's logical sector size"),
+	ERR_ROW(VX_EJOURNAL, "the journal holds transactions that need recovery"),
 };
 
 _Static_assert(sizeof(vx_err_table) / sizeof(vx_err_table[0]) == VX_ERR_COUNT,

@@ -60,6 +60,8 @@ struct vx_fs {
 	vx_log_fn log;
 	void *log_ctx;
 	int64_t fixed_time;		/* see vx_open_opts */
+	struct vx_jrecovery jinfo;	/* what the open's recovery did */
+	bool jdirty;			/* read-only open of a dirty journal */
 	bool own_io;			/* close the io in vx_fs_close */
 	pthread_mutex_t lock;		/* one writer at a time (issue 3 refines) */
 };

@@ -220,7 +220,8 @@ static int write_jsuper(struct vx_journal *j, uint64_t tail, uint64_t seq)
 
 static bool home_ok(const struct vx_journal *j, vx_blk_t home)
 {
-	return home > 0 && home < j->fs_blocks &&
+	/* block 0, the superblock, is logged like any metadata block */
+	return home < j->fs_blocks &&
 	       !(home >= j->start && home < j->start + j->len);
 }
 

@@ -251,6 +251,53 @@ static int fs_setup(struct vx_fs *fs, const struct vx_open_opts *o)
 			    DEFAULT_CACHE_BYTES, &fs->cache);
 }
 
+/* recover a dirty journal before anything else is read (a read-only
+ * open only looks); replay may rewrite the superblock, so read it again */
+static int open_journal(struct vx_fs *fs)
+{
+	struct vx_journal *j;
+	int err = vx_journal_open(fs->io, &fs->sb, &j);
+
+	if (err && vx_fs_rdonly(fs)) {
+		/* look anyway; say the journal needs attention */
+		vx_log(fs, VX_LOG_WARN, "journal superblock: %s",
+		       vx_strerror(err));
+		fs->jinfo.discard_reason = err;
+		fs->jdirty = true;
+		return 0;
+	}
+	if (err)
+		return err;
+	if (!vx_journal_dirty(j)) {
+		vx_journal_close(j);
+		return 0;
+	}
+	if (vx_fs_rdonly(fs)) {
+		err = vx_journal_recover(j, VX_RECOVER_DRY_RUN, &fs->jinfo);
+		fs->jdirty = true;
+	} else if (fs->flags & VX_OPEN_NORECOVER) {
+		err = VX_EJOURNAL;
+	} else {
+		err = vx_journal_recover(j, 0, &fs->jinfo);
+		if (!err)
+			vx_log(fs, VX_LOG_INFO, "journal: replayed %llu "
+			       "transactions", (unsigned long long)fs->jinfo.txns);
+		if (!err)
+			err = read_super(fs->io, fs->sb_block, &fs->sb);
+		if (!err)
+			err = check_features(&fs->sb, fs->flags);
+	}
+	vx_journal_close(j);
+	return err;
+}
+
+int vx_fs_journal(const struct vx_fs *fs, struct vx_jrecovery *info)
+{
+	if (info)
+		*info = fs->jinfo;
+	return fs->jdirty;
+}
+
 static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 		   bool own_io, struct vx_fs **out)
 {
@@ -271,6 +318,8 @@ static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 		err = vx_io_get_size(io, &size);
 	if (!err && size / (1ull << fs->sb.block_log) < fs->sb.block_count)
 		err = VX_ECORRUPT;	/* truncated image */
+	if (!err)
+		err = open_journal(fs);
 	if (!err)
 		err = fs_setup(fs, opts);
 	if (!err)

@@ -35,7 +35,8 @@ enum vx_err {
 	VX_ETIMEOUT = VX_ERR_BASE - 20,	/* wait exceeded commit_timeout */
 	VX_ETXNFAILED = VX_ERR_BASE - 21,	/* transaction failed earlier */
 	VX_EBLOCKSIZE = VX_ERR_BASE - 22,	/* block < device sector size */
-	VX_ERR_LAST = VX_ERR_BASE - 23
+	VX_EJOURNAL = VX_ERR_BASE - 23,	/* journal needs recovery */
+	VX_ERR_LAST = VX_ERR_BASE - 24
 };
 
 /*

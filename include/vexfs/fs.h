@@ -59,6 +59,9 @@ typedef void (*vx_log_fn)(void *ctx, int level, const char *msg);
 #define VX_OPEN_BACKUP_SB	0x4	/* use @sb_block instead of block 0 */
 #define VX_OPEN_BORROW_IO	0x8	/* the caller keeps @io: vx_fs_close
 					 * does not close it (reopen tests) */
+#define VX_OPEN_NORECOVER	0x10	/* a dirty journal fails a read-write
+					 * open with VX_EJOURNAL instead of
+					 * being recovered */
 
 struct vx_open_opts {
 	unsigned flags;			/* VX_OPEN_* */
@@ -78,7 +81,11 @@ struct vx_open_opts {
  * closes in vx_fs_close, unless VX_OPEN_BORROW_IO; on error the caller
  * keeps it).
  * @opts: may be NULL for defaults (read-write).
- * Reads and validates the superblock and every group header.
+ * Reads and validates the superblock and every group header.  A journal
+ * holding committed transactions is recovered first by a read-write open
+ * (VX_EJOURNAL instead with VX_OPEN_NORECOVER); a read-only open never
+ * writes: it sees the image as it is and vx_fs_journal says what
+ * recovery would do.
  * Returns 0, VX_EBADMAGIC when @io holds no VexFS, VX_EINCOMPLETE when mkfs
  * did not finish (unless VX_OPEN_INCOMPLETE), VX_EUNSUPPORTED for unknown
  * incompat features, VX_EROFS for unknown ro_compat features in a
@@ -107,6 +114,17 @@ struct vx_io *vx_fs_io(struct vx_fs *fs);
 /* vx_fs_set_state - clear then set VX_STATE_* bits in the superblock;
  * written at the next sync.  Returns 0 or VX_EROFS. */
 int vx_fs_set_state(struct vx_fs *fs, unsigned clear, unsigned set);
+
+struct vx_jrecovery;
+
+/*
+ * vx_fs_journal - what the open found in the journal: copies into @info
+ * what the open's recovery did, or, for a read-only open of a dirty
+ * journal, what recovery would do (all zero when the journal was clean).
+ * Returns 1 when the journal still needs recovery (read-only open), 0
+ * otherwise.
+ */
+int vx_fs_journal(const struct vx_fs *fs, struct vx_jrecovery *info);
 
 /* vx_fs_backup_blocks - block numbers of the superblock backups; returns
  * how many (0..2) were stored in @out. */

@@ -512,6 +512,80 @@ static void test_dry_run(void **state)
 	free(before);
 }
 
+
+/* a transaction logging a data block and the superblock (block 0, with a
+ * new label), left in the log as after a crash */
+static void log_label_change(struct fix *f, vx_blk_t x)
+{
+	static uint8_t sbb[BS], xb[BS];
+	struct vx_super sb;
+	vx_blk_t home[2] = { 0, x };
+	const void *data[2] = { sbb, xb };
+	struct vx_jtxn t = { .nblocks = 2, .home = home, .data = data };
+	struct vx_journal *j;
+
+	memcpy(sbb, blk(f, 0), BS);
+	assert_int_equal(vx_super_decode(sbb, BS, 0, &sb), 0);
+	memset(sb.label, 0, sizeof(sb.label));
+	strcpy(sb.label, "replayed");
+	vx_super_encode(sbb, BS, &sb);
+	fill(xb, 77);
+	j = jopen(f);
+	assert_int_equal(vx_journal_commit(j, &t, NULL), 0);
+	vx_journal_close(j);
+}
+
+/* a read-write open recovers first, and sees the replayed superblock */
+static void test_open_recovers(void **state)
+{
+	struct fix *f = *state;
+	struct vx_open_opts o = { .flags = VX_OPEN_BORROW_IO };
+	struct vx_jrecovery info;
+	struct vx_fs *fs;
+	vx_blk_t x = f->data0 + 7;
+
+	log_label_change(f, x);
+	assert_int_equal(vx_fs_open(f->mem, &o, &fs), 0);
+	assert_string_equal(vx_fs_super(fs)->label, "replayed");
+	assert_int_equal(vx_fs_journal(fs, &info), 0);
+	assert_int_equal(info.txns, 1);
+	assert_int_equal(info.blocks, 2);
+	assert_int_equal(vx_fs_close(fs), 0);
+	assert_true(holds(f, x, 77));
+	/* the next open finds a clean journal */
+	assert_int_equal(vx_fs_open(f->mem, &o, &fs), 0);
+	assert_int_equal(vx_fs_journal(fs, &info), 0);
+	assert_int_equal(info.txns, 0);
+	assert_string_equal(vx_fs_super(fs)->label, "replayed");
+	assert_int_equal(vx_fs_close(fs), 0);
+}
+
+/* read-only never writes: the image stays as it is, and the open says
+ * what recovery would do; NORECOVER refuses a read-write open */
+static void test_open_rdonly_and_norecover(void **state)
+{
+	struct fix *f = *state;
+	struct vx_open_opts ro = { .flags = VX_OPEN_BORROW_IO | VX_OPEN_RDONLY };
+	struct vx_open_opts nr = { .flags = VX_OPEN_BORROW_IO |
+					    VX_OPEN_NORECOVER };
+	uint8_t *before = malloc((size_t)NBLK * BS);
+	struct vx_jrecovery info;
+	struct vx_fs *fs;
+
+	assert_non_null(before);
+	log_label_change(f, f->data0 + 7);
+	memcpy(before, vx_io_mem_data(f->mem, NULL), (size_t)NBLK * BS);
+	assert_int_equal(vx_fs_open(f->mem, &ro, &fs), 0);
+	assert_int_equal(vx_fs_journal(fs, &info), 1);
+	assert_int_equal(info.txns, 1);
+	assert_string_equal(vx_fs_super(fs)->label, "");
+	assert_int_equal(vx_fs_close(fs), 0);
+	assert_int_equal(vx_fs_open(f->mem, &nr, &fs), VX_EJOURNAL);
+	assert_memory_equal(vx_io_mem_data(f->mem, NULL), before,
+			    (size_t)NBLK * BS);
+	free(before);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -526,6 +600,8 @@ int main(void)
 		T(test_txn_full),
 		T(test_wrap_and_checkpoint),
 		T(test_dry_run),
+		T(test_open_recovers),
+		T(test_open_rdonly_and_norecover),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
