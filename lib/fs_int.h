@@ -102,6 +102,10 @@ struct vx_glayout {
 void vx_group_layout(const struct vx_super *sb, uint32_t g,
 		     struct vx_glayout *out);
 bool vx_group_has_backup(const struct vx_super *sb, uint32_t g);
+/* the header of group @g as mkfs writes it: nothing used but metadata,
+ * bitmaps and inode table uninitialised */
+void vx_group_fresh(const struct vx_super *sb, uint32_t g,
+		    struct vx_group *grp);
 
 /* ---- allocation (alloc.c) ---- */
 /* allocate up to @want contiguous blocks near @goal; *@got >= 1 */

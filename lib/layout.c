@@ -51,6 +51,29 @@ void vx_group_layout(const struct vx_super *sb, uint32_t g,
 		out->meta_blocks += (uint32_t)sb->journal_blocks;
 }
 
+void vx_group_fresh(const struct vx_super *sb, uint32_t g,
+		    struct vx_group *grp)
+{
+	struct vx_glayout gl;
+
+	vx_group_layout(sb, g, &gl);
+	memset(grp, 0, sizeof(*grp));
+	grp->hdr.type = VX_BT_GROUP;
+	grp->hdr.blkno = gl.header;
+	grp->hdr.seq = sb->last_seq;
+	memcpy(grp->hdr.uuid, sb->hdr.uuid, 16);
+	grp->group_no = g;
+	grp->flags = VX_GF_BLOCK_UNINIT | VX_GF_INODE_UNINIT;
+	grp->start = gl.start;
+	grp->nblocks = gl.nblocks;
+	grp->meta_blocks = gl.meta_blocks;
+	grp->free_blocks = gl.nblocks - gl.meta_blocks;
+	grp->free_inodes = sb->inodes_per_group;
+	grp->bbitmap = gl.bbitmap;
+	grp->ibitmap = gl.ibitmap;
+	grp->itable = gl.itable;
+}
+
 int vx_fs_backup_blocks(const struct vx_super *sb, vx_blk_t out[2])
 {
 	int n = 0;

@@ -28,29 +28,12 @@ static int write_headers(struct vx_io *io, const struct vx_super *sb,
 			 uint8_t *buf, struct vx_group *groups)
 {
 	uint32_t bsize = 1u << sb->block_log;
-	struct vx_glayout gl;
 	int err = 0;
 
 	for (uint32_t g = 0; g < sb->group_count && !err; g++) {
-		struct vx_group *grp = &groups[g];
-
-		vx_group_layout(sb, g, &gl);
-		grp->hdr.type = VX_BT_GROUP;
-		grp->hdr.blkno = gl.header;
-		grp->hdr.seq = sb->last_seq;
-		memcpy(grp->hdr.uuid, sb->hdr.uuid, 16);
-		grp->group_no = g;
-		grp->flags = VX_GF_BLOCK_UNINIT | VX_GF_INODE_UNINIT;
-		grp->start = gl.start;
-		grp->nblocks = gl.nblocks;
-		grp->meta_blocks = gl.meta_blocks;
-		grp->free_blocks = gl.nblocks - gl.meta_blocks;
-		grp->free_inodes = sb->inodes_per_group;
-		grp->bbitmap = gl.bbitmap;
-		grp->ibitmap = gl.ibitmap;
-		grp->itable = gl.itable;
-		vx_group_encode(buf, bsize, grp);
-		err = write_block(io, gl.header, bsize, buf);
+		vx_group_fresh(sb, g, &groups[g]);
+		vx_group_encode(buf, bsize, &groups[g]);
+		err = write_block(io, groups[g].hdr.blkno, bsize, buf);
 	}
 	return err;
 }

@@ -157,30 +157,6 @@ static void write_seed(const char *dir, const char *name, uint8_t geo,
 	}
 }
 
-/* the header mkfs writes for group @g */
-static void mkfs_header(const struct vx_super *sb, uint32_t g,
-			struct vx_group *grp)
-{
-	struct vx_glayout gl;
-
-	vx_group_layout(sb, g, &gl);
-	memset(grp, 0, sizeof(*grp));
-	grp->hdr.type = VX_BT_GROUP;
-	grp->hdr.blkno = gl.header;
-	grp->hdr.seq = sb->last_seq;
-	memcpy(grp->hdr.uuid, sb->hdr.uuid, 16);
-	grp->group_no = g;
-	grp->flags = VX_GF_BLOCK_UNINIT | VX_GF_INODE_UNINIT;
-	grp->start = gl.start;
-	grp->nblocks = gl.nblocks;
-	grp->meta_blocks = gl.meta_blocks;
-	grp->free_blocks = gl.nblocks - gl.meta_blocks;
-	grp->free_inodes = sb->inodes_per_group;
-	grp->bbitmap = gl.bbitmap;
-	grp->ibitmap = gl.ibitmap;
-	grp->itable = gl.itable;
-}
-
 static void seeds(const char *dir)
 {
 	plan_all();
@@ -198,7 +174,7 @@ static void seeds(const char *dir)
 
 			if (gs[k] >= sb->group_count)
 				continue;
-			mkfs_header(sb, gs[k], &grp);
+			vx_group_fresh(sb, gs[k], &grp);
 			if (k == 2) {	/* in use: real bitmaps, counts down */
 				grp.flags = 0;
 				grp.free_blocks -= 5;
