@@ -125,7 +125,7 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		     vx_ino_t *out)
 {
 	struct vx_inode dir, ni;
-	vx_ino_t ino, old;
+	vx_ino_t ino;
 	size_t len, tlen = target ? strlen(target) : 0;
 	unsigned type = vx_ftype_of_mode(mode);
 	int err;
@@ -145,14 +145,11 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		err = -EMLINK;
 		goto out;
 	}
-	err = vx_dir_find(fs, &dir, name, len, &old, NULL);
-	if (err != -ENOENT) {
-		err = err ? err : -EEXIST;
-		goto out;
-	}
+	/* no lookup first: vx_dir_add finds an existing name in its own
+	 * descent (-EEXIST), and the inode made for nothing is released */
 	err = vx_alloc_inode(fs, vx_ino_group(fs, dirno), S_ISDIR(mode), &ino);
 	if (err)
-		goto out;
+		goto out_exists;
 	init_inode(fs, &ni, ino, a, mode);
 	if (S_ISDIR(mode)) {
 		ni.nlink = 2;
@@ -170,7 +167,7 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		err = vx_dir_add(fs, &dir, name, len, ino, type);
 	if (err) {
 		release_inode(fs, &ni);
-		goto out;
+		goto out_exists;
 	}
 	if (S_ISDIR(mode))
 		dir.nlink++;
@@ -178,6 +175,11 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 	err = vx_inode_write(fs, &dir);
 	if (!err && out)
 		*out = ino;
+out_exists:
+	/* an existing name wins over running out of space, as in POSIX */
+	if ((err == VX_ENOSPC || err == VX_ENOINODES) &&
+	    vx_dir_find(fs, &dir, name, len, &ino, NULL) == 0)
+		err = -EEXIST;
 out:
 	pthread_mutex_unlock(&fs->lock);
 	return err;
@@ -213,8 +215,7 @@ int vx_symlink(struct vx_fs *fs, vx_ino_t dir, const char *name,
 
 int vx_link(struct vx_fs *fs, vx_ino_t ino, vx_ino_t dirno, const char *name)
 {
-	struct vx_inode dir, in;
-	vx_ino_t old;
+	struct vx_inode dir, in, orig;
 	size_t len;
 	int err;
 
@@ -233,20 +234,15 @@ int vx_link(struct vx_fs *fs, vx_ino_t ino, vx_ino_t dirno, const char *name)
 		err = -EMLINK;
 		goto out;
 	}
-	err = vx_dir_find(fs, &dir, name, len, &old, NULL);
-	if (err != -ENOENT) {
-		err = err ? err : -EEXIST;
-		goto out;
-	}
-	in.nlink++;
+	orig = in;
+	in.nlink++;	/* put back below if the name exists (vx_dir_add) */
 	touch(fs, &in, false);
 	err = vx_inode_write(fs, &in);
 	if (!err)
 		err = vx_dir_add(fs, &dir, name, len, ino,
 				 vx_ftype_of_mode(in.mode));
 	if (err) {
-		in.nlink--;
-		vx_inode_write(fs, &in);
+		vx_inode_write(fs, &orig);	/* link count and ctime */
 		goto out;
 	}
 	touch(fs, &dir, true);

@@ -654,13 +654,28 @@ static void test_errors_names(void **state)
 	assert_int_equal(vx_create(t->fs, ROOT, name, &fa, &ino), 0);
 	assert_int_equal(vx_lookup(t->fs, ROOT, name, &ino), 0);
 
-	/* EEXIST, whatever kind of object is asked for */
+	/* EEXIST, whatever kind of object is asked for, and nothing is
+	 * left allocated by the refused call */
+	uint64_t fb0 = vx_fs_super(t->fs)->free_blocks, fi0 = free_inodes(t);
 	assert_int_equal(vx_create(t->fs, ROOT, "file", &fa, &ino), -EEXIST);
 	assert_int_equal(vx_create(t->fs, ROOT, "dir", &fa, &ino), -EEXIST);
 	assert_int_equal(vx_mkdir(t->fs, ROOT, "file", &da, &ino), -EEXIST);
 	assert_int_equal(vx_symlink(t->fs, ROOT, "dir", "x", NULL, &ino), -EEXIST);
-	assert_int_equal(vx_link(t->fs, f, ROOT, "dir"), -EEXIST);
+	{	/* a refused link leaves the target as it was */
+		struct vx_attr before, after;
+		uint64_t fi = free_inodes(t);
+
+		assert_int_equal(vx_stat(t->fs, f, &before), 0);
+		assert_int_equal(vx_link(t->fs, f, ROOT, "dir"), -EEXIST);
+		assert_int_equal(vx_stat(t->fs, f, &after), 0);
+		assert_int_equal(after.nlink, before.nlink);
+		assert_int_equal(after.ctime.tv_sec, before.ctime.tv_sec);
+		assert_int_equal(after.ctime.tv_nsec, before.ctime.tv_nsec);
+		assert_int_equal(free_inodes(t), fi);
+	}
 	assert_int_equal(vx_create(t->fs, ROOT, "lost+found", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_fs_super(t->fs)->free_blocks, fb0);
+	assert_int_equal(free_inodes(t), fi0);
 	/* symlink targets: 1..4095 bytes */
 	assert_int_equal(vx_symlink(t->fs, ROOT, "s", "", NULL, &ino), -EINVAL);
 	{
@@ -938,6 +953,10 @@ static void test_enoinodes(void **state)
 	assert_int_equal(free_inodes(t), 0);
 	assert_int_equal(vx_mkdir(t->fs, ROOT, "d", &fa, &ino), VX_ENOINODES);
 	assert_int_equal(vx_lookup(t->fs, ROOT, "d", &ino), -ENOENT);
+	/* a name that exists is reported before the lack of inodes */
+	assert_int_equal(vx_create(t->fs, ROOT, "f0", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_mkdir(t->fs, ROOT, "f1", &fa, &ino), -EEXIST);
+	assert_int_equal(free_inodes(t), 0);
 	tfs_reopen(t);
 	check_counts(t);
 	assert_int_equal(vx_unlink(t->fs, ROOT, "f0"), 0);
