@@ -133,7 +133,10 @@ struct populate_stats {
  * -E root_owner).  Prints the message for the first failure (naming the
  * host path) and returns its code; 0 on success.
  */
-/* prefetch.c: background read-ahead of the source tree (best effort) */
+/* prefetch.c: background read-ahead of the source tree (best effort);
+ * it walks PREFETCH_DEPTH levels and holds at most PREFETCH_FDS fds */
+#define PREFETCH_DEPTH	16
+#define PREFETCH_FDS	(PREFETCH_DEPTH + 3)
 struct prefetch;
 struct prefetch *prefetch_start(int dirfd);	/* NULL: none, carry on */
 void prefetch_consumed(struct prefetch *pf, uint64_t bytes);

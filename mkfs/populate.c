@@ -46,7 +46,9 @@
 #include "mkfs.h"
 
 #define BUF_SIZE	(1u << 20)
-#define FD_RESERVE	32		/* fds kept for everything else */
+/* fds kept for everything else: stdio, the image, libblkid, and the
+ * prefetch thread's own share */
+#define FD_RESERVE	(32 + PREFETCH_FDS)
 #define SET_ALL		(VX_SET_MODE | VX_SET_UID | VX_SET_GID | \
 			 VX_SET_ATIME | VX_SET_MTIME | VX_SET_CTIME | \
 			 VX_SET_CRTIME)

@@ -12,7 +12,10 @@
  * what is about to be copied.  It is best effort: any error only ends or
  * skips prefetching; it never fails, slows or changes the copy, and it
  * opens files with O_NOATIME where allowed and reads nothing itself, so
- * the host's access times are not moved.
+ * the host's access times are not moved.  It holds at most PREFETCH_FDS
+ * descriptors (one per level down to PREFETCH_DEPTH, and three more),
+ * which the copy's open-file budget sets aside (populate.c), so the two
+ * never compete for descriptors.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +29,6 @@
 #include "mkfs.h"
 
 #define PREFETCH_WINDOW	(256ull << 20)
-#define PREFETCH_DEPTH	64		/* deeper levels are not prefetched */
 
 struct prefetch {
 	pthread_t thread;
