@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "ops.h"
 #include "journal.h"
+#include "txn.h"
 
 #define VEXFS_VERSION "0.1.0"
 
