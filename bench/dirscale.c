@@ -50,7 +50,7 @@ static int tree_depth(struct vx_fs *fs, vx_ino_t dir)
 	uint64_t run;
 	int depth = -1;
 
-	if (b && vx_bmap(fs, dir, 0, &p, &run) == 0 && p &&
+	if (b && vx_bmap(fs, NULL, dir, 0, &p, &run) == 0 && p &&
 	    vx_io_read(vx_fs_io(fs), p * bs, b, bs) == 0)
 		depth = vx_get16(b + 48) + 1;
 	free(b);
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 		die("format", err);
 	if ((err = vx_fs_open(io, &o, &fs)))
 		die("open", err);
-	if ((err = vx_mkdir(fs, VX_ROOT_INO, "d", NULL, &dir)))
+	if ((err = vx_mkdir(fs, NULL, VX_ROOT_INO, "d", NULL, &dir)))
 		die("mkdir", err);
 	printf("%12s %14s %14s %6s\n", "names", "inserts/s", "lookups/s",
 	       "depth");
@@ -98,14 +98,14 @@ int main(int argc, char **argv)
 
 		for (uint64_t i = done; i < end; i++) {
 			name_of(name, sizeof(name), i);
-			if ((err = vx_create(fs, dir, name, NULL, &ino)))
+			if ((err = vx_create(fs, NULL, dir, name, NULL, &ino)))
 				die(name, err);
 		}
 		t1 = now();
 		for (uint64_t i = 0; i < step; i++) {
 			uint64_t k = ((uint64_t)rand() << 31 ^ (uint64_t)rand()) % end;
 			name_of(name, sizeof(name), k);
-			if ((err = vx_lookup(fs, dir, name, &ino)))
+			if ((err = vx_lookup(fs, NULL, dir, name, &ino)))
 				die(name, err);
 		}
 		t2 = now();

@@ -271,6 +271,8 @@ int vx_alloc_blocks(struct vx_fs *fs, vx_blk_t goal, uint64_t want,
 		if (!fs->groups[g].free_blocks)
 			continue;
 		err = alloc_in_group(fs, g, from, want, start, got);
+		if (!err && (err = vx_tx_note_alloc(fs, *start, *got)))
+			vx_free_blocks_now(fs, *start, *got);
 		if (err)
 			return err;
 		fs->alloc_cursor = *start + *got;
@@ -279,7 +281,49 @@ int vx_alloc_blocks(struct vx_fs *fs, vx_blk_t goal, uint64_t want,
 	return VX_ENOSPC;
 }
 
+/* (A1) every block of the range is in use (and not metadata) */
+static int check_used(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+{
+	while (count) {
+		uint32_t g = (uint32_t)(start / fs->sb.group_blocks);
+		struct vx_group *grp;
+		struct bitmap bm;
+		uint64_t bit, n;
+		int err;
+
+		if (start >= fs->sb.block_count || g >= fs->sb.group_count)
+			return VX_ECORRUPT;
+		grp = &fs->groups[g];
+		bit = start - grp->start;
+		n = grp->nblocks - bit < count ? grp->nblocks - bit : count;
+		if (bit < grp->meta_blocks)
+			return VX_ECORRUPT;
+		err = group_bbitmap(fs, g, &bm);
+		if (!err)
+			err = bm_all_set(&bm, bit, n);
+		bm_release(&bm);
+		if (err)
+			return err;
+		start += n;
+		count -= n;
+	}
+	return 0;
+}
+
 int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+{
+	int err;
+
+	if (fs->cur) {		/* inside a transaction: at its commit */
+		err = check_used(fs, start, count);
+		if (!err)
+			err = vx_tx_defer_free(fs, start, count);
+		return err < 0 ? err : 0;
+	}
+	return vx_free_blocks_now(fs, start, count);
+}
+
+int vx_free_blocks_now(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 {
 	while (count) {
 		uint32_t g = (uint32_t)(start / fs->sb.group_blocks);
@@ -351,7 +395,10 @@ static int itable_extend(struct vx_fs *fs, uint32_t g, uint64_t slot)
 		if (err)
 			return err;
 		vx_cache_dirty(fs->cache, b, false);
+		err = vx_tx_note_dirty(fs, b);
 		vx_cache_put(fs->cache, b);
+		if (err)
+			return err;
 	}
 	grp->itable_init = (uint32_t)((last + 1) * ipb);
 	fs->gdirty[g] = 1;
@@ -385,6 +432,10 @@ int vx_alloc_inode(struct vx_fs *fs, uint32_t hint, bool dir, vx_ino_t *ino)
 		bm_release(&bm);
 		if (!err && bit >= grp->itable_init)
 			err = itable_extend(fs, g, bit);
+		if (!err && (err = vx_tx_note_ialloc(fs, (vx_blk_t)g *
+				fs->sb.inodes_per_group + bit + 1, dir)))
+			vx_free_inode_now(fs, (vx_blk_t)g *
+					  fs->sb.inodes_per_group + bit + 1, dir);
 		if (err)
 			return err;
 		fs->ihint[g] = (uint32_t)bit + 1;
@@ -400,6 +451,25 @@ int vx_alloc_inode(struct vx_fs *fs, uint32_t hint, bool dir, vx_ino_t *ino)
 }
 
 int vx_free_inode(struct vx_fs *fs, vx_ino_t ino, bool dir)
+{
+	uint32_t g = vx_ino_group(fs, ino);
+	uint32_t slot = (uint32_t)((ino - 1) % fs->sb.inodes_per_group);
+	struct bitmap bm;
+	int err;
+
+	if (fs->cur) {		/* inside a transaction: at its commit */
+		err = group_ibitmap(fs, g, &bm);
+		if (!err)
+			err = bm_all_set(&bm, slot, 1);	/* (A1) */
+		bm_release(&bm);
+		if (!err)
+			err = vx_tx_defer_ifree(fs, ino, dir);
+		return err < 0 ? err : 0;
+	}
+	return vx_free_inode_now(fs, ino, dir);
+}
+
+int vx_free_inode_now(struct vx_fs *fs, vx_ino_t ino, bool dir)
 {
 	uint32_t g = vx_ino_group(fs, ino);
 	struct vx_group *grp = &fs->groups[g];

@@ -13,7 +13,12 @@
  *  (C2) a buffer with refcnt > 0 is never evicted or freed;
  *  (C3) a dirty buffer is written before it is dropped, except through
  *       vx_cache_forget (the block was freed);
- *  (C4) writeback writes in ascending block order, coalescing runs.
+ *  (C4) writeback writes in ascending block order, coalescing runs;
+ *  (C5) a dirty buffer is written home only when it holds no change of a
+ *       running transaction (VX_BUF_TXN) and its last committed change
+ *       is durable in the journal (seq <= the durable sequence): design
+ *       brief invariant I1.  Buffers that may not be written yet are
+ *       passed over by eviction, so the budget is soft.
  * One mutex serialises changes; lookups run under the RCU read lock so
  * that the transaction layer (issue 3) can make them lock-free.
  */
@@ -37,10 +42,14 @@ struct vx_cache {
 	size_t nbufs;
 	struct cds_lfht *ht;
 	struct vx_buf lru;		/* list head: lnext = oldest */
+	const uint64_t *durable;	/* journal sequence known durable */
+	const uint64_t *epoch;		/* current log cycle */
 	pthread_mutex_t lock;
 };
 
 #define WB_MAX_RUN	256		/* blocks coalesced into one write */
+
+static struct vx_buf *cache_lookup(struct vx_cache *c, vx_blk_t blkno);
 
 static unsigned long blk_hash(vx_blk_t b)
 {
@@ -133,18 +142,77 @@ static int buf_write(struct vx_cache *c, struct vx_buf *b)
 	return err;
 }
 
+/* (C5) may @b be written home now? */
+static bool writable(const struct vx_cache *c, const struct vx_buf *b)
+{
+	uint64_t d, e;
+
+	if (!c->durable)
+		return true;
+	d = __atomic_load_n(c->durable, __ATOMIC_ACQUIRE);
+	e = __atomic_load_n(c->epoch, __ATOMIC_ACQUIRE);
+	/* a block the live log holds is written home by the checkpoint,
+	 * which must not race with (or be overtaken by) the cache */
+	return !__atomic_load_n(&b->txns, __ATOMIC_ACQUIRE) && b->seq <= d && b->log_epoch != e;
+}
+
+void vx_cache_set_durable(struct vx_cache *c, const uint64_t *durable,
+			  const uint64_t *epoch)
+{
+	pthread_mutex_lock(&c->lock);
+	c->durable = durable;
+	c->epoch = epoch;
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct vx_buf *vx_cache_peek(struct vx_cache *c, vx_blk_t blkno)
+{
+	struct vx_buf *b;
+
+	pthread_mutex_lock(&c->lock);
+	b = cache_lookup(c, blkno);
+	if (b && b->refcnt++ == 0)
+		lru_del(b);
+	pthread_mutex_unlock(&c->lock);
+	return b;
+}
+
+void vx_cache_ref(struct vx_cache *c, struct vx_buf *b)
+{
+	pthread_mutex_lock(&c->lock);
+	if (b->refcnt++ == 0)
+		lru_del(b);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void vx_cache_locked(struct vx_cache *c, void (*fn)(struct vx_buf *, void *),
+		     struct vx_buf *b, void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	fn(b, arg);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* evict unreferenced buffers, oldest first, until under budget */
 static int cache_shrink(struct vx_cache *c)
 {
-	while (c->nbufs > c->max_bufs && c->lru.lnext != &c->lru) {
-		struct vx_buf *b = c->lru.lnext;
+	struct vx_buf *b = c->lru.lnext;
+
+	while (c->nbufs > c->max_bufs && b != &c->lru) {
+		struct vx_buf *next = b->lnext;
 
 		if (b->flags & VX_BUF_DIRTY) {
-			int err = buf_write(c, b);
-			if (err)
+			int err;
+
+			if (!writable(c, b)) {		/* (C5) */
+				b = next;
+				continue;
+			}
+			if ((err = buf_write(c, b)))
 				return err;
 		}
 		buf_drop(c, b);
+		b = next;
 	}
 	return 0;
 }
@@ -237,6 +305,8 @@ void vx_cache_forget(struct vx_cache *c, vx_blk_t blkno)
 	b = cache_lookup(c, blkno);
 	if (b) {
 		b->flags &= ~VX_BUF_DIRTY;
+		b->seq = 0;
+		b->log_epoch = 0;
 		if (b->refcnt == 0)
 			buf_drop(c, b);
 	}
@@ -310,8 +380,8 @@ int vx_cache_writeback(struct vx_cache *c)
 	}
 	rcu_read_lock();
 	for (n = ht_first(c, &iter); n; n = ht_next(c, &iter))
-		if (n->buf.flags & VX_BUF_DIRTY)
-			dirty[nd++] = &n->buf;
+		if ((n->buf.flags & VX_BUF_DIRTY) && writable(c, &n->buf))
+			dirty[nd++] = &n->buf;	/* (C5) */
 	rcu_read_unlock();
 	qsort(dirty, nd, sizeof(*dirty), cmp_buf);
 	while (i < nd && !err) {

@@ -445,6 +445,57 @@ out:
 	return err;
 }
 
+int vx_extent_remap(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
+		    uint32_t len, vx_blk_t pblk)
+{
+	struct vx_extent e, orig;
+	struct xpath p;
+	struct xnode *leaf;
+	uint64_t tail;
+	vx_blk_t old;
+	unsigned i;
+	int err = descend(fs, ino, lblk, &p);
+
+	if (err) {
+		path_release(fs, &p);
+		return err;
+	}
+	leaf = &p.node[p.top];
+	for (i = 0; i < leaf->count; i++) {
+		get_ext(leaf, i, &e);
+		if (lblk >= e.lblk && lblk < e.lblk + e.len)
+			break;
+	}
+	if (i == leaf->count || len == 0 || lblk + len > e.lblk + e.len) {
+		path_release(fs, &p);
+		return -EINVAL;		/* caller remaps inside one extent */
+	}
+	orig = e;
+	old = e.pblk + (lblk - e.lblk);
+	/* the entry keeps its key: it becomes the new head, or the part
+	 * before the range; the rest goes in through insert */
+	if (lblk == e.lblk) {
+		e.pblk = pblk;
+		e.len = len;
+	} else {
+		e.len = (uint32_t)(lblk - e.lblk);
+	}
+	put_ext(leaf, i, &e);
+	store_node(fs, ino, leaf);
+	path_release(fs, &p);
+	err = 0;
+	if (lblk != orig.lblk)
+		err = vx_extent_insert(fs, ino, lblk, pblk, len);
+	tail = orig.lblk + orig.len - (lblk + len);
+	if (!err && tail)
+		err = vx_extent_insert(fs, ino, lblk + len,
+				       orig.pblk + (lblk + len - orig.lblk),
+				       (uint32_t)tail);
+	if (!err)
+		err = vx_free_blocks(fs, old, len);
+	return err;
+}
+
 struct ext_vec {
 	struct vx_extent *v;
 	size_t n, cap;

@@ -15,6 +15,12 @@ struct vx_buf {
 	vx_blk_t blkno;
 	unsigned refcnt;
 	unsigned flags;			/* VX_BUF_* */
+	uint64_t seq;			/* journal sequence of the last
+					 * committed change (C5) */
+	unsigned txns;			/* running transactions that changed
+					 * it and hold it (C5) */
+	uint64_t log_epoch;		/* log cycle that holds an image of
+					 * it (C5); 0: none */
 	struct vx_buf *hnext;		/* hash chain */
 	struct vx_buf *lprev, *lnext;	/* LRU list of unreferenced buffers */
 	uint8_t *data;
@@ -38,6 +44,17 @@ void vx_cache_put(struct vx_cache *c, struct vx_buf *b);
 void vx_cache_dirty(struct vx_cache *c, struct vx_buf *b, bool meta);
 /* write back every dirty buffer, in block order; does not flush the io */
 int vx_cache_writeback(struct vx_cache *c);
+/* the journal sequence number known durable and the current log cycle
+ * (C5); NULL: everything may be written */
+void vx_cache_set_durable(struct vx_cache *c, const uint64_t *durable,
+			  const uint64_t *epoch);
+/* the cached buffer of @blkno, referenced, or NULL (nothing read) */
+struct vx_buf *vx_cache_peek(struct vx_cache *c, vx_blk_t blkno);
+/* take another reference on a buffer the caller holds */
+void vx_cache_ref(struct vx_cache *c, struct vx_buf *b);
+/* run @fn on @b under the cache lock (for fields eviction reads) */
+void vx_cache_locked(struct vx_cache *c, void (*fn)(struct vx_buf *, void *),
+		     struct vx_buf *b, void *arg);
 /* drop a cached block without writing it (it was freed) */
 void vx_cache_forget(struct vx_cache *c, vx_blk_t blkno);
 
@@ -63,8 +80,34 @@ struct vx_fs {
 	struct vx_jrecovery jinfo;	/* what the open's recovery did */
 	bool jdirty;			/* read-only open of a dirty journal */
 	bool own_io;			/* close the io in vx_fs_close */
-	pthread_mutex_t lock;		/* one writer at a time (issue 3 refines) */
+	pthread_mutex_t lock;		/* one operation at a time in the
+					 * structures; transactions interleave
+					 * between operations */
+	struct vx_txstate *tx;		/* transactions (read-write opens) */
+	struct vx_txfam *cur;		/* transaction of the running op */
 };
+
+/* ---- transaction hooks (txn.c): the structure modules call these as
+ * they change blocks; outside an operation of a transaction (fs->cur
+ * NULL: mkfs layout, replay) they do nothing ---- */
+/* an owned metadata block (directory, extent node) is about to change */
+int vx_tx_note_block(struct vx_fs *fs, struct vx_buf *b);
+/* an owned metadata block was built afresh */
+int vx_tx_note_fresh(struct vx_fs *fs, struct vx_buf *b);
+/* the inode slot at @off of table block @b is about to change */
+int vx_tx_note_inode(struct vx_fs *fs, vx_ino_t ino, struct vx_buf *b,
+		     size_t off);
+/* @b was changed: hold it until the transaction ends */
+int vx_tx_note_dirty(struct vx_fs *fs, struct vx_buf *b);
+int vx_tx_note_alloc(struct vx_fs *fs, vx_blk_t start, uint64_t count);
+int vx_tx_note_ialloc(struct vx_fs *fs, vx_ino_t ino, bool dir);
+/* 1: the free is deferred to the commit; 0: free now; <0 error */
+int vx_tx_defer_free(struct vx_fs *fs, vx_blk_t start, uint64_t count);
+int vx_tx_defer_ifree(struct vx_fs *fs, vx_ino_t ino, bool dir);
+/* file data block @blk was written in place with contents of @crc */
+int vx_tx_note_data(struct vx_fs *fs, vx_blk_t blk, uint32_t crc);
+/* was @blk allocated (and written) for data by this transaction? */
+bool vx_tx_own_data(struct vx_fs *fs, vx_blk_t blk);
 
 void vx_log(struct vx_fs *fs, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -111,7 +154,10 @@ void vx_group_fresh(const struct vx_super *sb, uint32_t g,
 /* allocate up to @want contiguous blocks near @goal; *@got >= 1 */
 int vx_alloc_blocks(struct vx_fs *fs, vx_blk_t goal, uint64_t want,
 		    vx_blk_t *start, uint64_t *got);
+/* inside a transaction frees are deferred to its commit (txn.c) */
 int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count);
+int vx_free_blocks_now(struct vx_fs *fs, vx_blk_t start, uint64_t count);
+int vx_free_inode_now(struct vx_fs *fs, vx_ino_t ino, bool dir);
 int vx_alloc_inode(struct vx_fs *fs, uint32_t group_hint, bool dir,
 		   vx_ino_t *ino);
 int vx_free_inode(struct vx_fs *fs, vx_ino_t ino, bool dir);
@@ -132,6 +178,10 @@ static inline uint32_t vx_ino_group(const struct vx_fs *fs, vx_ino_t ino)
 /* map @lblk: *pblk 0 for a hole; *run = blocks in the same state */
 int vx_extent_map(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
 		  vx_blk_t *pblk, uint64_t *run);
+/* map lblk..lblk+len-1 (all mapped by one extent) to new blocks at
+ * @pblk; the old blocks are freed */
+int vx_extent_remap(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
+		    uint32_t len, vx_blk_t pblk);
 /* add the mapping lblk..lblk+len-1 -> pblk.. (range must be a hole) */
 int vx_extent_insert(struct vx_fs *fs, struct vx_inode *ino, uint64_t lblk,
 		     vx_blk_t pblk, uint32_t len);

@@ -67,11 +67,15 @@ int vx_inode_write(struct vx_fs *fs, struct vx_inode *ino)
 	err = vx_cache_get(fs->cache, blk, 0, &b);
 	if (err)
 		return err;
-	ino->seq = fs->sb.last_seq;
-	vx_inode_encode(b->data + off, ino, fs->sb.hdr.uuid);
-	vx_cache_dirty(fs->cache, b, false);
+	err = vx_tx_note_inode(fs, ino->ino, b, off);		/* (T2) */
+	if (!err) {
+		ino->seq = fs->sb.last_seq;
+		vx_inode_encode(b->data + off, ino, fs->sb.hdr.uuid);
+		vx_cache_dirty(fs->cache, b, false);
+		err = vx_tx_note_dirty(fs, b);			/* (T1) */
+	}
 	vx_cache_put(fs->cache, b);
-	return 0;
+	return err;
 }
 
 int vx_inode_clear(struct vx_fs *fs, vx_ino_t ino)
@@ -87,8 +91,12 @@ int vx_inode_clear(struct vx_fs *fs, vx_ino_t ino)
 	err = vx_cache_get(fs->cache, blk, 0, &b);
 	if (err)
 		return err;
-	memset(b->data + off, 0, VX_INODE_SIZE);
-	vx_cache_dirty(fs->cache, b, false);
+	err = vx_tx_note_inode(fs, ino, b, off);
+	if (!err) {
+		memset(b->data + off, 0, VX_INODE_SIZE);
+		vx_cache_dirty(fs->cache, b, false);
+		err = vx_tx_note_dirty(fs, b);
+	}
 	vx_cache_put(fs->cache, b);
-	return 0;
+	return err;
 }

@@ -93,10 +93,10 @@ static int make_root(struct vx_fs *fs)
 		err = vx_inode_write(fs, &root);
 	lf.atime = lf.mtime = lf.ctime = lf.crtime = t;
 	if (!err)
-		err = vx_mkdir(fs, VX_ROOT_INO, "lost+found", &lf, &ino);
+		err = vx_mkdir(fs, NULL, VX_ROOT_INO, "lost+found", &lf, &ino);
 	if (!err) {
 		fs->sb.lost_found_ino = ino;
-		err = vx_setattr(fs, VX_ROOT_INO, &(struct vx_attr){
+		err = vx_setattr(fs, NULL, VX_ROOT_INO, &(struct vx_attr){
 			.atime = t, .mtime = t, .ctime = t },
 			VX_SET_ATIME | VX_SET_MTIME | VX_SET_CTIME);
 	}

@@ -2,17 +2,17 @@
  * ops.c: the public file operations (ops.h) on top of inodes, extent
  * maps and directories.
  *
- * Each operation takes the filesystem lock, reads the inodes it needs,
- * changes them in memory, and writes them back through the cache.  The
- * order of the steps keeps the image consistent when an operation fails
- * half way (no space): the new inode is complete before its name is
- * added, and a name is removed before its inode is freed.  Issue 3 puts
- * every operation inside a transaction.
+ * Each operation runs in a transaction (the caller's, or its own): it
+ * locks the inodes it changes exclusively (directories first, then the
+ * inodes their names lead to), then takes the filesystem lock, reads the
+ * inodes, changes them, writes them back through the cache and records
+ * its op record.  An error undoes the operation's scope, so a failed
+ * operation changes nothing (txn.c).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "fs_int.h"
+#include "txn_int.h"
 
 #define MAX_LINKS	65000
 #define MAX_SYMLINK	4095
@@ -120,10 +120,11 @@ static int release_inode(struct vx_fs *fs, struct vx_inode *i)
 	return err;
 }
 
-static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
-		     const struct vx_attr *a, uint32_t mode, const char *target,
-		     vx_ino_t *out)
+static int make_node(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dirno,
+		     const char *name, const struct vx_attr *a, uint32_t mode,
+		     const char *target, vx_ino_t *out)
 {
+	struct vx_opctx c;
 	struct vx_inode dir, ni;
 	vx_ino_t ino;
 	size_t len, tlen = target ? strlen(target) : 0;
@@ -138,7 +139,12 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		return -EINVAL;
 	if (target && tlen > MAX_SYMLINK)
 		return -ENAMETOOLONG;
-	pthread_mutex_lock(&fs->lock);
+	if ((err = vx_op_begin(fs, tx, true, &c)))
+		return err;
+	if ((err = check_ino(fs, dirno)) ||
+	    (err = vx_op_lock(&c, dirno, LK_X)))
+		return vx_op_end(&c, err == VX_ECORRUPT ? -ENOENT : err);
+	vx_op_enter(&c);
 	if ((err = read_dir(fs, dirno, &dir)))
 		goto out;
 	if (is_dir(&dir) && mode && S_ISDIR(mode) && dir.nlink >= MAX_LINKS) {
@@ -150,6 +156,7 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 	err = vx_alloc_inode(fs, vx_ino_group(fs, dirno), S_ISDIR(mode), &ino);
 	if (err)
 		goto out_exists;
+	vx_lock_grant_new(c.f, ino);
 	init_inode(fs, &ni, ino, a, mode);
 	if (S_ISDIR(mode)) {
 		ni.nlink = 2;
@@ -173,6 +180,10 @@ static int make_node(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		dir.nlink++;
 	touch(fs, &dir, true);
 	err = vx_inode_write(fs, &dir);
+	if (!err)
+		err = vx_op_record(&c, target ? VX_OP_SYMLINK : S_ISDIR(mode) ?
+				   VX_OP_MKDIR : VX_OP_CREATE, mode, ino, dirno,
+				   0, 0, tlen, name, target);
 	if (!err && out)
 		*out = ino;
 out_exists:
@@ -181,12 +192,11 @@ out_exists:
 	    vx_dir_find(fs, &dir, name, len, &ino, NULL) == 0)
 		err = -EEXIST;
 out:
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }
 
-int vx_create(struct vx_fs *fs, vx_ino_t dir, const char *name,
-	      const struct vx_attr *attr, vx_ino_t *ino)
+int vx_create(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dir,
+	      const char *name, const struct vx_attr *attr, vx_ino_t *ino)
 {
 	uint32_t mode = attr ? attr->mode : 0644;
 
@@ -194,27 +204,30 @@ int vx_create(struct vx_fs *fs, vx_ino_t dir, const char *name,
 		mode |= S_IFREG;
 	if (S_ISDIR(mode) || S_ISLNK(mode))
 		return -EINVAL;
-	return make_node(fs, dir, name, attr, mode, NULL, ino);
+	return make_node(fs, tx, dir, name, attr, mode, NULL, ino);
 }
 
-int vx_mkdir(struct vx_fs *fs, vx_ino_t dir, const char *name,
-	     const struct vx_attr *attr, vx_ino_t *ino)
+int vx_mkdir(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dir,
+	     const char *name, const struct vx_attr *attr, vx_ino_t *ino)
 {
 	uint32_t mode = (attr ? attr->mode : 0755) & 07777;
 
-	return make_node(fs, dir, name, attr, mode | S_IFDIR, NULL, ino);
+	return make_node(fs, tx, dir, name, attr, mode | S_IFDIR, NULL, ino);
 }
 
-int vx_symlink(struct vx_fs *fs, vx_ino_t dir, const char *name,
-	       const char *target, const struct vx_attr *attr, vx_ino_t *ino)
+int vx_symlink(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dir,
+	       const char *name, const char *target,
+	       const struct vx_attr *attr, vx_ino_t *ino)
 {
 	if (!target)
 		return -EINVAL;
-	return make_node(fs, dir, name, attr, S_IFLNK | 0777, target, ino);
+	return make_node(fs, tx, dir, name, attr, S_IFLNK | 0777, target, ino);
 }
 
-int vx_link(struct vx_fs *fs, vx_ino_t ino, vx_ino_t dirno, const char *name)
+int vx_link(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
+	    vx_ino_t dirno, const char *name)
 {
+	struct vx_opctx c;
 	struct vx_inode dir, in, orig;
 	size_t len;
 	int err;
@@ -223,7 +236,13 @@ int vx_link(struct vx_fs *fs, vx_ino_t ino, vx_ino_t dirno, const char *name)
 		return VX_EROFS;
 	if ((err = check_name(name, &len)))
 		return err;
-	pthread_mutex_lock(&fs->lock);
+	if ((err = vx_op_begin(fs, tx, true, &c)))
+		return err;
+	if ((err = check_ino(fs, dirno)) || (err = check_ino(fs, ino)) ||
+	    (err = vx_op_lock(&c, dirno, LK_X)) ||
+	    (err = vx_op_lock(&c, ino, LK_X)))
+		return vx_op_end(&c, err == VX_ECORRUPT ? -ENOENT : err);
+	vx_op_enter(&c);
 	if ((err = read_dir(fs, dirno, &dir)) || (err = vx_inode_read(fs, ino, &in)))
 		goto out;
 	if (is_dir(&in)) {
@@ -247,14 +266,38 @@ int vx_link(struct vx_fs *fs, vx_ino_t ino, vx_ino_t dirno, const char *name)
 	}
 	touch(fs, &dir, true);
 	err = vx_inode_write(fs, &dir);
+	if (!err)
+		err = vx_op_record(&c, VX_OP_LINK, in.mode, ino, dirno, 0, 0, 0,
+				   name, NULL);
 out:
-	pthread_mutex_unlock(&fs->lock);
+	return vx_op_end(&c, err);
+}
+
+/* the inode @name in @dirno leads to, locked exclusively for @c: the
+ * directory is locked first, so the name cannot change meanwhile */
+static int lock_target(struct vx_opctx *c, vx_ino_t dirno, const char *name,
+		       size_t len, vx_ino_t *ino)
+{
+	struct vx_fs *fs = c->fs;
+	struct vx_inode dir;
+	int err;
+
+	vx_op_enter(c);
+	err = read_dir(fs, dirno, &dir);
+	if (!err)
+		err = vx_dir_find(fs, &dir, name, len, ino, NULL);
+	if (!err)
+		err = check_ino(fs, *ino);
+	err = vx_op_leave(c, err);
+	if (!err)
+		err = vx_op_lock(c, *ino, LK_X);
 	return err;
 }
 
-static int remove_name(struct vx_fs *fs, vx_ino_t dirno, const char *name,
-		       bool want_dir)
+static int remove_name(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dirno,
+		       const char *name, bool want_dir)
 {
+	struct vx_opctx c;
 	struct vx_inode dir, in;
 	vx_ino_t ino;
 	size_t len;
@@ -265,10 +308,15 @@ static int remove_name(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		return VX_EROFS;
 	if ((err = check_name(name, &len)))
 		return err;
-	pthread_mutex_lock(&fs->lock);
+	if ((err = vx_op_begin(fs, tx, true, &c)))
+		return err;
+	if ((err = check_ino(fs, dirno)) ||
+	    (err = vx_op_lock(&c, dirno, LK_X)) ||
+	    (err = lock_target(&c, dirno, name, len, &ino)))
+		return vx_op_end(&c, err);
+	vx_op_enter(&c);
 	if ((err = read_dir(fs, dirno, &dir)) ||
-	    (err = vx_dir_find(fs, &dir, name, len, &ino, NULL)) ||
-	    (err = check_ino(fs, ino)) || (err = vx_inode_read(fs, ino, &in)))
+	    (err = vx_inode_read(fs, ino, &in)))
 		goto out;
 	if (want_dir != is_dir(&in)) {
 		err = want_dir ? -ENOTDIR : -EISDIR;
@@ -292,17 +340,21 @@ static int remove_name(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 	touch(fs, &dir, true);
 	if (!err)
 		err = vx_inode_write(fs, &dir);
+	if (!err)
+		err = vx_op_record(&c, want_dir ? VX_OP_RMDIR : VX_OP_UNLINK,
+				   in.mode, ino, dirno, 0, 0, 0, name, NULL);
 out:
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }
 
-int vx_unlink(struct vx_fs *fs, vx_ino_t dir, const char *name)
+int vx_unlink(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dir,
+	      const char *name)
 {
-	return remove_name(fs, dir, name, false);
+	return remove_name(fs, tx, dir, name, false);
 }
 
-int vx_rmdir(struct vx_fs *fs, vx_ino_t dir, const char *name)
+int vx_rmdir(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dir,
+	     const char *name)
 {
-	return remove_name(fs, dir, name, true);
+	return remove_name(fs, tx, dir, name, true);
 }

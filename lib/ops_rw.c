@@ -1,11 +1,15 @@
 /*
  * ops_rw.c: the public operations on one inode: stat, setattr, read,
  * write, truncate, readlink, readdir, bmap.
+ *
+ * Each takes the inode's lock for its transaction (shared to read,
+ * exclusive to change: txn_lock.c), then does its work under the
+ * filesystem lock inside an operation scope (txn.c).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "fs_int.h"
+#include "txn_int.h"
 
 static void to_ts(struct timespec *t, int64_t sec, uint32_t nsec)
 {
@@ -13,14 +17,34 @@ static void to_ts(struct timespec *t, int64_t sec, uint32_t nsec)
 	t->tv_nsec = nsec;
 }
 
-int vx_stat(struct vx_fs *fs, vx_ino_t ino, struct vx_attr *a)
+/* begin a one-inode operation: the inode locked, fs->lock held */
+static int one_inode(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
+		     bool write, struct vx_opctx *c)
 {
-	struct vx_inode i;
-	int err;
+	int err = vx_op_begin(fs, tx, write, c);
 
-	pthread_mutex_lock(&fs->lock);
-	err = vx_inode_read(fs, ino, &i);
-	pthread_mutex_unlock(&fs->lock);
+	if (err)
+		return err;
+	if (ino == 0 || ino > (uint64_t)fs->sb.inodes_per_group *
+			      fs->sb.group_count)
+		err = -ENOENT;
+	if (!err)
+		err = vx_op_lock(c, ino, write ? LK_X : LK_S);
+	if (!err)
+		vx_op_enter(c);
+	return err;
+}
+
+int vx_stat(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
+	    struct vx_attr *a)
+{
+	struct vx_opctx c;
+	struct vx_inode i;
+	int err = one_inode(fs, tx, ino, false, &c);
+
+	if (!err)
+		err = vx_inode_read(fs, ino, &i);
+	err = vx_op_end(&c, err);
 	if (err)
 		return err;
 	memset(a, 0, sizeof(*a));
@@ -45,9 +69,10 @@ static int valid_ts(const struct timespec *t)
 	return t->tv_nsec >= 0 && t->tv_nsec < 1000000000L;
 }
 
-int vx_setattr(struct vx_fs *fs, vx_ino_t ino, const struct vx_attr *a,
-	       unsigned mask)
+int vx_setattr(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
+	       const struct vx_attr *a, unsigned mask)
 {
+	struct vx_opctx c;
 	struct vx_inode i;
 	struct timespec now;
 	int err;
@@ -57,7 +82,9 @@ int vx_setattr(struct vx_fs *fs, vx_ino_t ino, const struct vx_attr *a,
 	if (!valid_ts(&a->atime) || !valid_ts(&a->mtime) ||
 	    !valid_ts(&a->ctime) || !valid_ts(&a->crtime))
 		return -EINVAL;
-	pthread_mutex_lock(&fs->lock);
+	err = one_inode(fs, tx, ino, true, &c);
+	if (err)
+		goto out;
 	err = vx_inode_read(fs, ino, &i);
 	if (err)
 		goto out;
@@ -88,9 +115,11 @@ int vx_setattr(struct vx_fs *fs, vx_ino_t ino, const struct vx_attr *a,
 		i.ctime_nsec = (uint32_t)now.tv_nsec;
 	}
 	err = vx_inode_write(fs, &i);
+	if (!err)
+		err = vx_op_record(&c, VX_OP_SETATTR, i.mode, ino, 0, 0, mask,
+				   ((uint64_t)i.uid << 32) | i.gid, NULL, NULL);
 out:
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }
 
 /* read inode @ino for data access: regular files (and symlinks when
@@ -109,56 +138,65 @@ static int data_inode(struct vx_fs *fs, vx_ino_t ino, struct vx_inode *i,
 	return 0;
 }
 
-int vx_read(struct vx_fs *fs, vx_ino_t ino, uint64_t off, void *buf,
-	    size_t len, size_t *done)
+int vx_read(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off,
+	    void *buf, size_t len, size_t *done)
 {
+	struct vx_opctx c;
 	struct vx_inode i;
 	int err;
 
 	*done = 0;
-	pthread_mutex_lock(&fs->lock);
-	err = data_inode(fs, ino, &i, false);
+	err = one_inode(fs, tx, ino, false, &c);
+	if (!err)
+		err = data_inode(fs, ino, &i, false);
 	if (!err)
 		err = vx_file_read(fs, &i, off, buf, len, done);
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }
 
-int vx_write(struct vx_fs *fs, vx_ino_t ino, uint64_t off, const void *buf,
-	     size_t len)
+int vx_write(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off,
+	     const void *buf, size_t len)
 {
-	struct vx_inode i;
-	struct timespec now;
-	int err, err2;
-
-	if (vx_fs_rdonly(fs))
-		return VX_EROFS;
-	pthread_mutex_lock(&fs->lock);
-	err = data_inode(fs, ino, &i, false);
-	if (err)
-		goto out;
-	err = vx_file_write(fs, &i, off, buf, len);
-	/* what was written before an error stays, and so does its map */
-	vx_now(fs, &now);
-	i.mtime_sec = i.ctime_sec = now.tv_sec;
-	i.mtime_nsec = i.ctime_nsec = (uint32_t)now.tv_nsec;
-	err2 = vx_inode_write(fs, &i);
-	err = err ? err : err2;
-out:
-	pthread_mutex_unlock(&fs->lock);
-	return err;
-}
-
-int vx_truncate(struct vx_fs *fs, vx_ino_t ino, uint64_t size)
-{
+	struct vx_opctx c;
 	struct vx_inode i;
 	struct timespec now;
 	int err;
 
 	if (vx_fs_rdonly(fs))
 		return VX_EROFS;
-	pthread_mutex_lock(&fs->lock);
-	err = data_inode(fs, ino, &i, false);
+	err = one_inode(fs, tx, ino, true, &c);
+	if (!err)
+		err = data_inode(fs, ino, &i, false);
+	/* all or nothing: an error undoes the whole write */
+	if (!err)
+		err = vx_file_write(fs, &i, off, buf, len);
+	if (!err) {
+		vx_now(fs, &now);
+		i.mtime_sec = i.ctime_sec = now.tv_sec;
+		i.mtime_nsec = i.ctime_nsec = (uint32_t)now.tv_nsec;
+		err = vx_inode_write(fs, &i);
+	}
+	if (!err)
+		err = vx_op_record(&c, VX_OP_WRITE, i.mode, ino, 0, 0, off, len,
+				   NULL, NULL);
+	if (!err)
+		TX_STAT(fs, data_bytes, len);
+	return vx_op_end(&c, err);
+}
+
+int vx_truncate(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
+		uint64_t size)
+{
+	struct vx_opctx c;
+	struct vx_inode i;
+	struct timespec now;
+	int err;
+
+	if (vx_fs_rdonly(fs))
+		return VX_EROFS;
+	err = one_inode(fs, tx, ino, true, &c);
+	if (!err)
+		err = data_inode(fs, ino, &i, false);
 	if (!err)
 		err = vx_file_truncate(fs, &i, size);
 	if (!err) {
@@ -167,19 +205,22 @@ int vx_truncate(struct vx_fs *fs, vx_ino_t ino, uint64_t size)
 		i.mtime_nsec = i.ctime_nsec = (uint32_t)now.tv_nsec;
 		err = vx_inode_write(fs, &i);
 	}
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	if (!err)
+		err = vx_op_record(&c, VX_OP_TRUNCATE, i.mode, ino, 0, 0, 0,
+				   size, NULL, NULL);
+	return vx_op_end(&c, err);
 }
 
-int vx_readlink(struct vx_fs *fs, vx_ino_t ino, char *buf, size_t size,
-		size_t *len)
+int vx_readlink(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, char *buf,
+		size_t size, size_t *len)
 {
+	struct vx_opctx c;
 	struct vx_inode i;
 	size_t got = 0;
-	int err;
+	int err = one_inode(fs, tx, ino, false, &c);
 
-	pthread_mutex_lock(&fs->lock);
-	err = vx_inode_read(fs, ino, &i);
+	if (!err)
+		err = vx_inode_read(fs, ino, &i);
 	if (!err && !S_ISLNK(i.mode))
 		err = -EINVAL;
 	if (!err && (i.size == 0 || i.size > 4095))
@@ -195,43 +236,44 @@ int vx_readlink(struct vx_fs *fs, vx_ino_t ino, char *buf, size_t size,
 	}
 	if (!err)
 		*len = (size_t)i.size;
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }
 
-int vx_readdir(struct vx_fs *fs, vx_ino_t ino, vx_dirent_fn fn, void *ctx)
+int vx_readdir(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
+	       vx_dirent_fn fn, void *ctx)
 {
+	struct vx_opctx c;
 	struct vx_inode d;
-	int err;
+	int err = one_inode(fs, tx, ino, false, &c);
 
-	pthread_mutex_lock(&fs->lock);
-	err = vx_inode_read(fs, ino, &d);
+	if (!err)
+		err = vx_inode_read(fs, ino, &d);
 	if (!err && !S_ISDIR(d.mode))
 		err = -ENOTDIR;
-	pthread_mutex_unlock(&fs->lock);
-	if (err)
-		return err;
-	err = fn(ctx, ".", 1, ino, VX_FT_DIR);
+	err = vx_op_leave(&c, err);
+	if (!err)
+		err = fn(ctx, ".", 1, ino, VX_FT_DIR);
 	if (!err)
 		err = fn(ctx, "..", 2, d.parent ? d.parent : ino, VX_FT_DIR);
-	if (err)
-		return err;
-	/* the callback may call back into the library: no lock held */
-	return vx_dir_iterate(fs, &d, fn, ctx);
+	/* the callback may call back into the library: no fs lock held;
+	 * the directory's shared lock keeps it as it is meanwhile */
+	if (!err)
+		err = vx_dir_iterate(fs, &d, fn, ctx);
+	return vx_op_end(&c, err);
 }
 
-int vx_bmap(struct vx_fs *fs, vx_ino_t ino, uint64_t lblk, vx_blk_t *pblk,
-	    uint64_t *run)
+int vx_bmap(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t lblk,
+	    vx_blk_t *pblk, uint64_t *run)
 {
+	struct vx_opctx c;
 	struct vx_inode i;
-	int err;
+	int err = one_inode(fs, tx, ino, false, &c);
 
-	pthread_mutex_lock(&fs->lock);
-	err = vx_inode_read(fs, ino, &i);
+	if (!err)
+		err = vx_inode_read(fs, ino, &i);
 	if (!err && (i.flags & VX_IF_INLINE_DATA))
 		err = -EINVAL;
 	if (!err)
 		err = vx_extent_map(fs, &i, lblk, pblk, run);
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }

@@ -6,14 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "fs_int.h"
+#include "txn_int.h"
 
 #define MAX_FOLLOW	40
 #define PATH_BUF	4096
 
-int vx_lookup(struct vx_fs *fs, vx_ino_t dirno, const char *name,
-	      vx_ino_t *ino)
+int vx_lookup(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dirno,
+	      const char *name, vx_ino_t *ino)
 {
+	struct vx_opctx c;
 	struct vx_inode dir;
 	size_t len = strlen(name);
 	int err;
@@ -22,7 +23,16 @@ int vx_lookup(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 		return -EINVAL;
 	if (len > VX_NAME_MAX)
 		return -ENAMETOOLONG;
-	pthread_mutex_lock(&fs->lock);
+	if ((err = vx_op_begin(fs, tx, false, &c)))
+		return err;
+	if (dirno == 0 || dirno > (uint64_t)fs->sb.inodes_per_group *
+				  fs->sb.group_count)
+		err = -ENOENT;
+	if (!err)
+		err = vx_op_lock(&c, dirno, LK_S);	/* names stay put */
+	if (err)
+		return vx_op_end(&c, err);
+	vx_op_enter(&c);
 	err = vx_inode_read(fs, dirno, &dir);
 	if (!err && !S_ISDIR(dir.mode))
 		err = -ENOTDIR;
@@ -37,12 +47,12 @@ int vx_lookup(struct vx_fs *fs, vx_ino_t dirno, const char *name,
 	if (!err && (*ino == 0 || *ino > (uint64_t)fs->sb.inodes_per_group *
 					 fs->sb.group_count))
 		err = VX_ECORRUPT;
-	pthread_mutex_unlock(&fs->lock);
-	return err;
+	return vx_op_end(&c, err);
 }
 
 struct walk {
 	struct vx_fs *fs;
+	struct vx_txn *tx;
 	int follows;
 };
 
@@ -61,7 +71,7 @@ static int follow(struct walk *w, vx_ino_t dir, vx_ino_t ino, vx_ino_t *out)
 	if (++w->follows > MAX_FOLLOW)
 		err = -ELOOP;
 	else
-		err = vx_readlink(w->fs, ino, target, PATH_BUF, &len);
+		err = vx_readlink(w->fs, w->tx, ino, target, PATH_BUF, &len);
 	if (!err)
 		err = resolve(w, dir, target, true, out);
 	free(target);
@@ -93,10 +103,10 @@ static int resolve(struct walk *w, vx_ino_t cwd, const char *path,
 		memcpy(name, p, n);
 		name[n] = 0;
 		p = end;
-		err = vx_lookup(w->fs, cur, name, &next);
+		err = vx_lookup(w->fs, w->tx, cur, name, &next);
 		if (err)
 			return err;
-		err = vx_stat(w->fs, next, &a);
+		err = vx_stat(w->fs, w->tx, next, &a);
 		if (err)
 			return err;
 		if (S_ISLNK(a.mode) && (*p || follow_last)) {
@@ -110,14 +120,26 @@ static int resolve(struct walk *w, vx_ino_t cwd, const char *path,
 	return 0;
 }
 
-int vx_lookup_path(struct vx_fs *fs, vx_ino_t cwd, const char *path,
-		   unsigned flags, vx_ino_t *ino)
+int vx_lookup_path(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t cwd,
+		   const char *path, unsigned flags, vx_ino_t *ino)
 {
-	struct walk w = { .fs = fs };
+	struct walk w = { .fs = fs, .tx = tx };
+	int err;
 
 	if (!path || !*path)
 		return -ENOENT;
 	if (strnlen(path, PATH_BUF) >= PATH_BUF)
 		return -ENAMETOOLONG;
-	return resolve(&w, cwd, path, flags & VX_LOOKUP_FOLLOW, ino);
+	if (tx)
+		return resolve(&w, cwd, path, flags & VX_LOOKUP_FOLLOW, ino);
+	/* one read-committed transaction for the whole walk */
+	err = vx_txn_begin(fs, VX_TXN_RDONLY, VX_ISO_READ_COMMITTED, &w.tx);
+	if (err)
+		return err;
+	err = resolve(&w, cwd, path, flags & VX_LOOKUP_FOLLOW, ino);
+	if (err)
+		vx_txn_abort(w.tx);
+	else
+		err = vx_txn_commit(w.tx, NULL);
+	return err;
 }

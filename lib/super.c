@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fs_int.h"
+#include "txn_int.h"
 
 #define DEFAULT_CACHE_BYTES	(32u << 20)
 
@@ -42,6 +42,20 @@ void vx_now(struct vx_fs *fs, struct timespec *ts)
 	clock_gettime(CLOCK_REALTIME, ts);
 }
 
+/* blocks that belong to one inode (its lock covers them): changes to
+ * them are undone from before-images (T2) */
+static bool owned_type(uint16_t type)
+{
+	return type == VX_BT_EXTENT || type == VX_BT_DIR;
+}
+
+/* a hook that could not record its entry fails the operation */
+static void tx_hook(struct vx_fs *fs, int err)
+{
+	if (err && fs->cur && !fs->cur->hook_err)
+		fs->cur->hook_err = err;
+}
+
 void vx_meta_init(struct vx_fs *fs, struct vx_buf *b, uint16_t type)
 {
 	struct vx_mhdr h = { .type = type, .blkno = b->blkno,
@@ -49,12 +63,15 @@ void vx_meta_init(struct vx_fs *fs, struct vx_buf *b, uint16_t type)
 
 	memcpy(h.uuid, fs->sb.hdr.uuid, 16);
 	vx_mhdr_encode(b->data, &h);
+	if (owned_type(type))
+		tx_hook(fs, vx_tx_note_fresh(fs, b));
 }
 
 void vx_meta_dirty(struct vx_fs *fs, struct vx_buf *b)
 {
 	vx_put64(b->data + 24, fs->sb.last_seq);
 	vx_cache_dirty(fs->cache, b, true);
+	tx_hook(fs, vx_tx_note_dirty(fs, b));
 }
 
 int vx_meta_read(struct vx_fs *fs, vx_blk_t blkno, uint16_t type,
@@ -81,6 +98,10 @@ int vx_meta_read(struct vx_fs *fs, vx_blk_t blkno, uint16_t type,
 	} else if (vx_get16(b->data + 4) != type) {
 		vx_cache_put(fs->cache, b);
 		return VX_ECORRUPT;	/* one block claimed as two kinds */
+	}
+	if (owned_type(type) && (err = vx_tx_note_block(fs, b))) {
+		vx_cache_put(fs->cache, b);
+		return err;
 	}
 	*out = b;
 	return 0;
@@ -206,6 +227,7 @@ static void sum_groups(struct vx_fs *fs)
 
 static void fs_free(struct vx_fs *fs)
 {
+	vx_tx_teardown(fs);
 	vx_cache_free(fs->cache);
 	free(fs->groups);
 	free(fs->gdirty);
@@ -335,6 +357,9 @@ static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 		if (err)
 			goto out_free;
 	}
+	err = vx_tx_setup(fs);
+	if (err)
+		goto out_free;
 	*out = fs;
 	return 0;
 out_free:
@@ -359,6 +384,11 @@ int vx_fs_open_new(struct vx_io *io, const struct vx_super *sb,
 	}
 	memcpy(fs->groups, groups, sb->group_count * sizeof(*groups));
 	sum_groups(fs);
+	err = vx_tx_setup(fs);
+	if (err) {
+		fs_free(fs);
+		return err;
+	}
 	*out = fs;
 	return 0;
 }
@@ -414,11 +444,8 @@ static int write_groups(struct vx_fs *fs)
 		if (!fs->gdirty[g])
 			continue;
 		vx_group_layout(&fs->sb, g, &gl);
-		fs->groups[g].hdr.type = VX_BT_GROUP;
-		fs->groups[g].hdr.blkno = gl.header;
-		fs->groups[g].hdr.seq = fs->sb.last_seq;
-		memcpy(fs->groups[g].hdr.uuid, fs->sb.hdr.uuid, 16);
-		vx_group_encode(buf, fs->bsize, &fs->groups[g]);
+		/* the committed counts (T5): running transactions' are not */
+		vx_tx_group_image(fs, g, buf, fs->sb.last_seq);
 		err = vx_io_write(fs->io, gl.header * fs->bsize, buf, fs->bsize);
 		if (!err)
 			fs->gdirty[g] = 0;
@@ -429,10 +456,16 @@ static int write_groups(struct vx_fs *fs)
 
 int vx_fs_sync(struct vx_fs *fs)
 {
-	int err;
+	int err = 0;
 
 	if (vx_fs_rdonly(fs))
 		return 0;
+	/* committed transactions durable, and the log written home: what
+	 * the cache holds may then go home too (C5) */
+	if (fs->tx && fs->tx->j)
+		err = vx_tx_checkpoint(fs);
+	if (err)
+		return err;
 	pthread_mutex_lock(&fs->lock);
 	err = vx_cache_writeback(fs->cache);
 	if (!err)
@@ -443,8 +476,17 @@ int vx_fs_sync(struct vx_fs *fs)
 	if (!err)
 		err = vx_io_flush(fs->io);
 	if (!err) {
+		uint64_t blocks, inodes;
+
 		sum_groups(fs);
+		vx_tx_committed_counts(fs, &blocks, &inodes);
+		blocks -= fs->sb.free_blocks;
+		inodes -= fs->sb.free_inodes;
+		fs->sb.free_blocks += blocks;	/* as committed, for a moment */
+		fs->sb.free_inodes += inodes;
 		err = write_super(fs);
+		fs->sb.free_blocks -= blocks;
+		fs->sb.free_inodes -= inodes;
 	}
 	if (!err)
 		err = vx_io_flush(fs->io);
@@ -460,6 +502,11 @@ int vx_fs_close(struct vx_fs *fs)
 
 	if (!fs)
 		return 0;
+	if (fs->tx && fs->tx->running) {
+		vx_log(fs, VX_LOG_ERR, "close: %u transactions still open",
+		       fs->tx->running);
+		return -EBUSY;		/* nothing closed: finish them first */
+	}
 	if (!vx_fs_rdonly(fs)) {
 		fs->sb.state |= VX_STATE_CLEAN;
 		err = vx_fs_sync(fs);

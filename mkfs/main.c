@@ -281,7 +281,7 @@ static int set_root_owner(struct vx_fs *fs, const struct mkfs_opts *o)
 {
 	vx_ino_t root = vx_fs_super(fs)->root_ino;
 	struct vx_attr a;
-	int err = vx_stat(fs, root, &a);
+	int err = vx_stat(fs, NULL, root, &a);
 
 	if (err || (a.uid == o->root_uid && a.gid == o->root_gid))
 		return err;
@@ -289,7 +289,7 @@ static int set_root_owner(struct vx_fs *fs, const struct mkfs_opts *o)
 	a.gid = o->root_gid;
 	a.ctime.tv_sec = o->now;
 	a.ctime.tv_nsec = 0;
-	return vx_setattr(fs, root, &a, VX_SET_UID | VX_SET_GID | VX_SET_CTIME);
+	return vx_setattr(fs, NULL, root, &a, VX_SET_UID | VX_SET_GID | VX_SET_CTIME);
 }
 
 /* open the new filesystem, fill it, mark it complete */

@@ -256,7 +256,7 @@ static int copy_range(struct pop *p, int fd, vx_ino_t ino, off_t pos,
 			*eof = true;
 			return 0;
 		}
-		err = vx_write(p->fs, ino, (uint64_t)pos, p->buf, (size_t)n);
+		err = vx_write(p->fs, NULL, ino, (uint64_t)pos, p->buf, (size_t)n);
 		if (err)
 			return image_fail(p, err);
 		p->st->bytes += (uint64_t)n;
@@ -294,7 +294,7 @@ static int copy_data(struct pop *p, int fd, vx_ino_t ino,
 		done = pos = end;
 	}
 	if (done < size) {
-		err = vx_truncate(p->fs, ino, (uint64_t)size);
+		err = vx_truncate(p->fs, NULL, ino, (uint64_t)size);
 		if (err)
 			return image_fail(p, err);
 	}
@@ -321,7 +321,7 @@ static int copy_file(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 			return host_fail(p, errno);
 	}
 	attr_of(p, st, &a);
-	err = vx_create(p->fs, dir, name, &a, ino);
+	err = vx_create(p->fs, NULL, dir, name, &a, ino);
 	if (err) {
 		err = image_fail(p, err);
 		goto out;
@@ -329,14 +329,14 @@ static int copy_file(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	p->st->files++;
 	if (fd < 0) {
 		if (needs_setattr(&a))
-			err = vx_setattr(p->fs, *ino, &a, SET_ALL);
+			err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL);
 		goto out_err;
 	}
 	err = copy_data(p, fd, *ino, st);
 	if (err)
 		goto out;
 	prefetch_consumed(p->pf, (uint64_t)st->st_size);
-	err = vx_setattr(p->fs, *ino, &a, SET_ALL);
+	err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL);
 out_err:
 	if (err)
 		image_fail(p, err);
@@ -365,9 +365,9 @@ static int copy_symlink(struct pop *p, int dfd, vx_ino_t dir,
 	}
 	p->buf[n] = '\0';
 	attr_of(p, st, &a);
-	err = vx_symlink(p->fs, dir, name, (const char *)p->buf, &a, ino);
+	err = vx_symlink(p->fs, NULL, dir, name, (const char *)p->buf, &a, ino);
 	if (!err && needs_setattr(&a))
-		err = vx_setattr(p->fs, *ino, &a, SET_ALL & ~VX_SET_MODE);
+		err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL & ~VX_SET_MODE);
 	if (err)
 		return image_fail(p, err);
 	p->st->symlinks++;
@@ -381,9 +381,9 @@ static int copy_special(struct pop *p, vx_ino_t dir, const char *name,
 	int err;
 
 	attr_of(p, st, &a);
-	err = vx_create(p->fs, dir, name, &a, ino);
+	err = vx_create(p->fs, NULL, dir, name, &a, ino);
 	if (!err && needs_setattr(&a))
-		err = vx_setattr(p->fs, *ino, &a, SET_ALL);
+		err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL);
 	if (err)
 		return image_fail(p, err);
 	p->st->special++;
@@ -412,9 +412,9 @@ static int copy_dir(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	if (fd < 0)
 		return host_fail(p, errno);
 	attr_of(p, st, &a);
-	err = vx_mkdir(p->fs, dir, name, &a, &ino);
+	err = vx_mkdir(p->fs, NULL, dir, name, &a, &ino);
 	if (err == -EEXIST && depth == 0 && !strcmp(name, "lost+found"))
-		err = vx_lookup(p->fs, dir, name, &ino);	/* merge */
+		err = vx_lookup(p->fs, NULL, dir, name, &ino);	/* merge */
 	else if (!err)
 		p->st->dirs++;
 	if (err) {
@@ -425,7 +425,7 @@ static int copy_dir(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	close(fd);
 	if (err)
 		return err;
-	err = vx_setattr(p->fs, ino, &a, SET_ALL);
+	err = vx_setattr(p->fs, NULL, ino, &a, SET_ALL);
 	return err ? image_fail(p, err) : 0;
 }
 
@@ -451,7 +451,7 @@ static int copy_entry(struct pop *p, int dfd, vx_ino_t dir,
 		linked = ino != 0;
 	}
 	if (linked) {
-		err = vx_link(p->fs, ino, dir, name);
+		err = vx_link(p->fs, NULL, ino, dir, name);
 		if (err)
 			err = image_fail(p, err);
 		else
@@ -563,7 +563,7 @@ static int set_root(struct pop *p, int dirfd)
 		a.uid = p->o->root_uid;
 		a.gid = p->o->root_gid;
 	}
-	err = vx_setattr(p->fs, root, &a, SET_ALL);
+	err = vx_setattr(p->fs, NULL, root, &a, SET_ALL);
 	return err ? image_fail(p, err) : 0;
 }
 

@@ -11,15 +11,28 @@
  *  16 le64 its own (absolute) block number
  *  24 le64 sequence number of its transaction     32 u8 uuid[16]
  * A transaction is, in log order: one or more descriptor blocks each
- * followed by the blocks it describes, then revoke blocks (if any), then
- * one commit block.
+ * followed by the blocks it logs, then op record blocks (if any), then
+ * revoke blocks (if any), then one commit block.
  *   descriptor: 48 le32 ntags, 52 le32 0, 56.. tags of 16 bytes:
- *               0 le64 home block, 8 le32 flags (VX_JT_ESCAPED),
- *               12 le32 crc32c of the logged block as stored
- *   revoke:     48 le32 count, 52 le32 0, 56.. le64 block numbers
+ *               0 le64 home block, 8 le32 flags, 12 le32 crc32c.
+ *               A metadata tag (flags VX_JT_ESCAPED or 0) is followed, in
+ *               tag order after the descriptor, by its logged block; its
+ *               crc is of the block as stored.  A data tag (VX_JT_DATA,
+ *               bits 16-31 the run length - 1) logs nothing: it names a
+ *               run of file data written in place before the commit, and
+ *               its crc is the crc32c of the runs' per-block crc32c
+ *               values (le32 each, in block order).
+ *   op records: 48 le32 records, 52 le32 bytes used, 56.. records, each
+ *               starting with le16 op, le16 length (a multiple of 8, the
+ *               record's header included); the layout of a record is
+ *               vx_oprec's (txn.h, man/vexfs.5)
+ *   revoke:     48 le32 count, 52 le32 0, 56.. ranges of 16 bytes:
+ *               le64 first block, le64 number of blocks
  *   commit:     48 le32 blocks of the transaction before the commit,
  *               52 le32 crc32c over those blocks in log order,
- *               56 le64 seconds, 64 le32 nanoseconds (commit time)
+ *               56 le64 seconds, 64 le32 nanoseconds (commit time),
+ *               72 le64 sequence number of the first transaction written
+ *               since the last flush (its "batch")
  * A logged block whose first four bytes are VX_JOURNAL_MAGIC is stored
  * with them zeroed and VX_JT_ESCAPED set; replay restores them.
  * The journal superblock's tail is the log block where the oldest live
@@ -42,6 +55,14 @@
  *       cycle never validate as the transaction expected next.
  *  (J6) a block revoked by transaction R is not replayed from any
  *       transaction older than R.
+ *  (J7) the file data a transaction names in data tags is checked at
+ *       recovery for every transaction of the last batch (the only ones
+ *       whose flush may not have completed), except blocks a later valid
+ *       transaction revoked; a mismatch discards that transaction and
+ *       every later one, so data torn by a crash is never exposed.
+ *  (J8) when the log must be checkpointed while transactions written
+ *       since the last flush are in it, they are flushed first: a home
+ *       location is written only from flushed transactions.
  */
 #ifndef VEXFS_JOURNAL_H
 #define VEXFS_JOURNAL_H
@@ -54,20 +75,35 @@
 #define VX_JB_DESC		1
 #define VX_JB_COMMIT		2
 #define VX_JB_REVOKE		3
+#define VX_JB_OPS		4
 #define VX_JT_ESCAPED		0x1
+#define VX_JT_DATA		0x2
+#define VX_JDATA_MAX		65536u	/* blocks per data tag */
 #define VX_JDESC_HDR		56
 #define VX_JTAG_SIZE		16
 
 struct vx_journal;
 
+/* a run of file data written in place (see the data tag) */
+struct vx_jdata {
+	vx_blk_t start;
+	uint32_t count;		/* 1 .. VX_JDATA_MAX */
+	uint32_t crc;		/* crc32c of the le32 crc32c of each block */
+};
+
 /* one transaction to log: @nblocks block images for their home blocks,
- * and the blocks it frees (whose older logged images must not replay) */
+ * the data runs it wrote in place, its op records, and the blocks it
+ * frees (whose older logged images must not replay) */
 struct vx_jtxn {
 	uint64_t nblocks;
 	const vx_blk_t *home;
 	const void *const *data;	/* each one block long */
-	uint64_t nrevoke;
-	const vx_blk_t *revoke;
+	uint64_t ndata;
+	const struct vx_jdata *runs;
+	size_t ops_len;			/* encoded op records, 8-aligned */
+	const uint8_t *ops;
+	uint64_t nrevoke;		/* ranges */
+	const vx_blk_t *revoke;		/* nrevoke pairs: first, count */
 };
 
 /* what recovery (or a checkpoint) found and did */
@@ -80,6 +116,8 @@ struct vx_jrecovery {
 					 * invalid and not applied (0: none) */
 	int discard_reason;		/* why: VX_EBADCRC, VX_ECORRUPT, ... */
 	uint64_t next_seq;		/* sequence the next commit will use */
+	uint64_t ops;			/* op records in replayed transactions */
+	uint64_t data_runs;		/* data runs checked (J7) */
 };
 
 /*
@@ -104,6 +142,30 @@ int vx_journal_dirty(const struct vx_journal *j);
  */
 int vx_journal_commit(struct vx_journal *j, const struct vx_jtxn *t,
 		      uint64_t *seq);
+
+/*
+ * vx_journal_write - as vx_journal_commit without the flush: the
+ * transaction is durable only after the next vx_journal_flush returns 0.
+ * Group commit writes a batch this way and flushes once.
+ */
+int vx_journal_write(struct vx_journal *j, const struct vx_jtxn *t,
+		     uint64_t *seq);
+/* vx_journal_flush - make every written transaction durable (J1). */
+int vx_journal_flush(struct vx_journal *j);
+/* vx_journal_blocks - log blocks @t would take (VX_ETXNFULL when more
+ * than vx_journal_capacity) */
+uint64_t vx_journal_blocks(const struct vx_journal *j, const struct vx_jtxn *t);
+uint64_t vx_journal_capacity(const struct vx_journal *j);
+/* vx_journal_set_time - record @fixed (seconds) as every commit's time
+ * instead of the clock (0: the clock again); for reproducible images */
+void vx_journal_set_time(struct vx_journal *j, int64_t fixed);
+
+/* vx_journal_cycle - how many times the log was emptied (checkpoint or
+ * recovery), plus one: blocks logged in the current cycle are written
+ * home by the next checkpoint */
+uint64_t vx_journal_cycle(const struct vx_journal *j);
+/* vx_journal_next_seq - the sequence number the next write will use */
+uint64_t vx_journal_next_seq(const struct vx_journal *j);
 
 /* vx_journal_checkpoint - write every logged block home, flush, empty the
  * log.  @info may be NULL. */

@@ -129,6 +129,32 @@ int vx_txn_get_tunables(struct vx_fs *fs, struct vx_txn_tunables *out);
 /* -EINVAL for a zero value or batch_size/max_txns above 4096 */
 int vx_txn_set_tunables(struct vx_fs *fs, const struct vx_txn_tunables *t);
 
+/*
+ * Semantic op records: every change an operation makes is described by
+ * one record in the journal, next to the blocks it changed (for
+ * inspection, replay tools and audits; recovery replays blocks).
+ * Layout (little-endian, padded to a multiple of 8 bytes):
+ *   0 le16 op (VX_OP_*)   2 le16 record length   4 le32 mode
+ *   8 le64 inode          16 le64 directory      24 le64 second inode
+ *     (link target, rename's new directory, replaced inode)
+ *  32 le64 offset         40 le64 length (bytes written, new size)
+ *  48 le16 name length    50 le16 second name length   52 le32 0
+ *  56 name, then the second name (rename's new name, symlink target)
+ */
+#define VX_OP_CREATE	1
+#define VX_OP_MKDIR	2
+#define VX_OP_SYMLINK	3
+#define VX_OP_LINK	4
+#define VX_OP_UNLINK	5
+#define VX_OP_RMDIR	6
+#define VX_OP_RENAME	7
+#define VX_OP_WRITE	8
+#define VX_OP_TRUNCATE	9
+#define VX_OP_SETATTR	10
+#define VX_OPREC_HDR	56
+/* vx_op_name - "create", "mkdir", ... or NULL */
+const char *vx_op_name(unsigned op);
+
 #define VX_LAT_BUCKETS	24	/* bucket i: latency < 2^i microseconds */
 
 struct vx_txn_stats {

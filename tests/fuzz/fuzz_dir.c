@@ -62,15 +62,15 @@ static void fill_dir(struct vx_fs *fs, vx_ino_t dir, unsigned n)
 	char name[64];
 	vx_ino_t file, ino;
 
-	CHECK(vx_create(fs, dir, "file", NULL, &file) == 0);
+	CHECK(vx_create(fs, NULL, dir, "file", NULL, &file) == 0);
 	for (unsigned i = 0; i < n; i++) {
 		name_of(i, name, sizeof(name));
 		if (i % 50 == 1)
-			CHECK(vx_mkdir(fs, dir, name, NULL, &ino) == 0);
+			CHECK(vx_mkdir(fs, NULL, dir, name, NULL, &ino) == 0);
 		else if (i % 50 == 2)
-			CHECK(vx_symlink(fs, dir, name, "file", NULL, &ino) == 0);
+			CHECK(vx_symlink(fs, NULL, dir, name, "file", NULL, &ino) == 0);
 		else
-			CHECK(vx_link(fs, file, dir, name) == 0);
+			CHECK(vx_link(fs, NULL, file, dir, name) == 0);
 	}
 }
 
@@ -93,7 +93,7 @@ static void build_image(void)
 	for (int d = 0; d < 2; d++) {
 		struct vx_inode in;
 
-		CHECK(vx_mkdir(fs, VX_ROOT_INO, DIRS[d], NULL, &g_dir[d]) == 0);
+		CHECK(vx_mkdir(fs, NULL, VX_ROOT_INO, DIRS[d], NULL, &g_dir[d]) == 0);
 		fill_dir(fs, g_dir[d], NAMES[d]);
 		CHECK(vx_inode_read(fs, g_dir[d], &in) == 0);
 		g_nblk[d] = (unsigned)(in.size / BS);
@@ -143,18 +143,18 @@ static void walk(struct vx_fs *fs, vx_ino_t dir, unsigned names)
 
 	ns.name = calloc(64, sizeof(*ns.name));
 	CHECK(ns.name);
-	vx_stat(fs, dir, &a);
-	vx_readdir(fs, dir, collect, &ns);
+	vx_stat(fs, NULL, dir, &a);
+	vx_readdir(fs, NULL, dir, collect, &ns);
 	for (unsigned i = 0; i < ns.n && i < 64; i++)
-		vx_lookup(fs, dir, ns.name[i], &ino);
+		vx_lookup(fs, NULL, dir, ns.name[i], &ino);
 	for (unsigned i = 0; i < names; i += 25) {
 		name_of(i, name, sizeof(name));
-		vx_lookup(fs, dir, name, &ino);
+		vx_lookup(fs, NULL, dir, name, &ino);
 	}
 	name_of(1, name, sizeof(name));	/* a subdirectory */
 	snprintf(path, sizeof(path), "/%s/%s/..", dir == g_dir[0] ?
 		 DIRS[0] : DIRS[1], name);
-	vx_lookup_path(fs, VX_ROOT_INO, path, VX_LOOKUP_FOLLOW, &ino);
+	vx_lookup_path(fs, NULL, VX_ROOT_INO, path, VX_LOOKUP_FOLLOW, &ino);
 	free(ns.name);
 }
 
@@ -168,13 +168,13 @@ static void write_phase(const uint8_t *img, int d)
 	fs = fuzz_open(g_rw, (uint64_t)NBLOCKS * BS, NOW, false);
 	if (!fs)
 		return;
-	vx_create(fs, g_dir[d], "fuzz-new", NULL, &ino);
-	vx_mkdir(fs, g_dir[d], "fuzz-dir", NULL, &ino);
+	vx_create(fs, NULL, g_dir[d], "fuzz-new", NULL, &ino);
+	vx_mkdir(fs, NULL, g_dir[d], "fuzz-dir", NULL, &ino);
 	name_of(3, name, sizeof(name));
-	vx_unlink(fs, g_dir[d], name);
+	vx_unlink(fs, NULL, g_dir[d], name);
 	name_of(51, name, sizeof(name));	/* an empty subdirectory */
-	vx_rmdir(fs, g_dir[d], name);
-	vx_rmdir(fs, g_dir[d], "fuzz-dir");
+	vx_rmdir(fs, NULL, g_dir[d], name);
+	vx_rmdir(fs, NULL, g_dir[d], "fuzz-dir");
 	walk(fs, g_dir[d], 0);
 	vx_fs_close(fs);	/* its sync may fail on a hostile image */
 }

@@ -92,12 +92,12 @@ static void build_image(void)
 	CHECK(vx_fs_plan(&p, (uint64_t)NBLOCKS * BS, &sb) == 0);
 	CHECK(vx_fs_format(io, &sb, 0) == 0);
 	CHECK(vx_fs_open(io, &o, &fs) == 0);
-	CHECK(vx_create(fs, VX_ROOT_INO, "frag", NULL, &ino) == 0);
+	CHECK(vx_create(fs, NULL, VX_ROOT_INO, "frag", NULL, &ino) == 0);
 	for (unsigned i = 0; i < 200; i++)
-		CHECK(vx_write(fs, ino, (uint64_t)i * 2 * BS, buf, BS) == 0);
-	CHECK(vx_create(fs, VX_ROOT_INO, "other", NULL, &other) == 0);
+		CHECK(vx_write(fs, NULL, ino, (uint64_t)i * 2 * BS, buf, BS) == 0);
+	CHECK(vx_create(fs, NULL, VX_ROOT_INO, "other", NULL, &other) == 0);
 	for (unsigned i = 0; i < 3; i++)
-		CHECK(vx_write(fs, other, (uint64_t)i * BS, buf, BS) == 0);
+		CHECK(vx_write(fs, NULL, other, (uint64_t)i * BS, buf, BS) == 0);
 	CHECK(vx_inode_read(fs, ino, &g_ino) == 0);
 	CHECK(g_ino.depth == 2);
 	s = (ino - 1) % fs->sb.inodes_per_group;
@@ -134,12 +134,12 @@ static void read_phase(uint8_t *img, uint64_t size)
 
 	if (!fs)
 		return;
-	vx_stat(fs, g_ino.ino, &a);
+	vx_stat(fs, NULL, g_ino.ino, &a);
 	for (size_t i = 0; i < sizeof(lblks) / sizeof(lblks[0]); i++) {
 		vx_blk_t p;
 		uint64_t run;
 
-		if (vx_bmap(fs, g_ino.ino, lblks[i], &p, &run) == 0)
+		if (vx_bmap(fs, NULL, g_ino.ino, lblks[i], &p, &run) == 0)
 			CHECK(run >= 1 && p < NBLOCKS);
 	}
 	buf = malloc(64 * 1024);
@@ -148,14 +148,14 @@ static void read_phase(uint8_t *img, uint64_t size)
 	     off += 64 * 1024) {
 		size_t done;
 
-		if (vx_read(fs, g_ino.ino, off, buf, 64 * 1024, &done))
+		if (vx_read(fs, NULL, g_ino.ino, off, buf, 64 * 1024, &done))
 			break;
 		CHECK(done <= 64 * 1024);
 	}
 	if (size > 4096) {
 		size_t done;
 
-		vx_read(fs, g_ino.ino, size - 4096, buf, 4096, &done);
+		vx_read(fs, NULL, g_ino.ino, size - 4096, buf, 4096, &done);
 	}
 	free(buf);
 	if (vx_inode_read(fs, g_ino.ino, &in) == 0)
@@ -174,10 +174,10 @@ static void write_phase(const uint8_t *img, uint64_t cut)
 	if (!fs)
 		return;
 	memset(buf, 0xa5, sizeof(buf));
-	if (vx_stat(fs, g_ino.ino, &a) == 0) {
-		vx_truncate(fs, g_ino.ino, a.size ? cut % a.size : 0);
-		vx_write(fs, g_ino.ino, (cut % 512) * BS, buf, BS);
-		vx_write(fs, g_ino.ino, 5 * BS + 100, buf, 300);
+	if (vx_stat(fs, NULL, g_ino.ino, &a) == 0) {
+		vx_truncate(fs, NULL, g_ino.ino, a.size ? cut % a.size : 0);
+		vx_write(fs, NULL, g_ino.ino, (cut % 512) * BS, buf, BS);
+		vx_write(fs, NULL, g_ino.ino, 5 * BS + 100, buf, 300);
 	}
 	vx_fs_close(fs);	/* its sync may fail on a hostile image */
 }

@@ -105,13 +105,13 @@ static void visit_file(struct walker *w, vx_ino_t ino,
 	uint64_t run;
 
 	if (S_ISREG(a->mode)) {
-		vx_read(w->fs, ino, 0, w->buf, 64 * 1024, &done);
+		vx_read(w->fs, NULL, ino, 0, w->buf, 64 * 1024, &done);
 		if (a->size > 4096)
-			vx_read(w->fs, ino, a->size - 4096, w->buf, 4096, &done);
-		vx_bmap(w->fs, ino, 0, &p, &run);
-		vx_bmap(w->fs, ino, a->size / 1024, &p, &run);
+			vx_read(w->fs, NULL, ino, a->size - 4096, w->buf, 4096, &done);
+		vx_bmap(w->fs, NULL, ino, 0, &p, &run);
+		vx_bmap(w->fs, NULL, ino, a->size / 1024, &p, &run);
 	} else if (S_ISLNK(a->mode)) {
-		if (vx_readlink(w->fs, ino, (char *)w->buf, 4096, &len) == 0)
+		if (vx_readlink(w->fs, NULL, ino, (char *)w->buf, 4096, &len) == 0)
 			CHECK(strlen((char *)w->buf) < 4096);
 	}
 }
@@ -135,14 +135,14 @@ static void walk_dir(struct walker *w, vx_ino_t dir, int depth)
 
 	if (depth > MAX_DEPTH || seen_dir(w, dir))
 		return;
-	vx_readdir(w->fs, dir, collect, &l);
+	vx_readdir(w->fs, NULL, dir, collect, &l);
 	for (unsigned i = 0; i < l.n; i++) {
 		struct ent *e = &l.e[i];
 
 		if (!strcmp(e->name, ".") || !strcmp(e->name, ".."))
 			continue;
-		vx_lookup(w->fs, dir, e->name, &ino);
-		if (vx_stat(w->fs, e->ino, &a))
+		vx_lookup(w->fs, NULL, dir, e->name, &ino);
+		if (vx_stat(w->fs, NULL, e->ino, &a))
 			continue;
 		if (S_ISDIR(a.mode))
 			walk_dir(w, e->ino, depth + 1);
@@ -164,7 +164,7 @@ static void walk(struct vx_fs *fs)
 	CHECK(w.seen && w.buf);
 	walk_dir(&w, VX_ROOT_INO, 0);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		vx_lookup_path(fs, VX_ROOT_INO, paths[i], VX_LOOKUP_FOLLOW, &ino);
+		vx_lookup_path(fs, NULL, VX_ROOT_INO, paths[i], VX_LOOKUP_FOLLOW, &ino);
 	free(w.seen);
 	free(w.buf);
 }
@@ -177,17 +177,17 @@ static void change(struct vx_fs *fs)
 	vx_ino_t f, d, s;
 
 	memset(buf, 0x6b, sizeof(buf));
-	if (vx_create(fs, VX_ROOT_INO, "fz-file", NULL, &f) == 0) {
-		vx_write(fs, f, 0, buf, sizeof(buf));
-		vx_write(fs, f, 10000, buf, 10);
-		vx_truncate(fs, f, 1500);
+	if (vx_create(fs, NULL, VX_ROOT_INO, "fz-file", NULL, &f) == 0) {
+		vx_write(fs, NULL, f, 0, buf, sizeof(buf));
+		vx_write(fs, NULL, f, 10000, buf, 10);
+		vx_truncate(fs, NULL, f, 1500);
 	}
-	vx_mkdir(fs, VX_ROOT_INO, "fz-dir", NULL, &d);
-	vx_symlink(fs, VX_ROOT_INO, "fz-link", "fz-file", NULL, &s);
-	vx_unlink(fs, VX_ROOT_INO, "fz-link");
-	vx_rmdir(fs, VX_ROOT_INO, "fz-dir");
-	vx_unlink(fs, VX_ROOT_INO, "f0");	/* existing names, if any */
-	vx_rmdir(fs, VX_ROOT_INO, "empty");
+	vx_mkdir(fs, NULL, VX_ROOT_INO, "fz-dir", NULL, &d);
+	vx_symlink(fs, NULL, VX_ROOT_INO, "fz-link", "fz-file", NULL, &s);
+	vx_unlink(fs, NULL, VX_ROOT_INO, "fz-link");
+	vx_rmdir(fs, NULL, VX_ROOT_INO, "fz-dir");
+	vx_unlink(fs, NULL, VX_ROOT_INO, "f0");	/* existing names, if any */
+	vx_rmdir(fs, NULL, VX_ROOT_INO, "empty");
 }
 
 /* change a read-write copy of @img, then walk what the changes (and
@@ -283,31 +283,31 @@ static void populate(struct vx_fs *fs, int variant)
 	target[sizeof(target) - 1] = 0;
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 7 + variant);
-	CHECK(vx_mkdir(fs, VX_ROOT_INO, "a", NULL, &a) == 0);
-	CHECK(vx_mkdir(fs, a, "b", NULL, &b) == 0);
-	CHECK(vx_mkdir(fs, b, "c", NULL, &c) == 0);
-	CHECK(vx_mkdir(fs, VX_ROOT_INO, "empty", NULL, &ino) == 0);
-	CHECK(vx_create(fs, VX_ROOT_INO, "f0", NULL, &f) == 0);
-	CHECK(vx_create(fs, a, "small", NULL, &f) == 0);
-	CHECK(vx_write(fs, f, 0, buf, 100) == 0);
-	CHECK(vx_create(fs, b, "medium", NULL, &f) == 0);
-	CHECK(vx_write(fs, f, 0, buf, 5000) == 0);
-	CHECK(vx_link(fs, f, c, "hardlink") == 0);
-	CHECK(vx_create(fs, c, "sparse", NULL, &f) == 0);
-	CHECK(vx_write(fs, f, 40000, buf, 1) == 0);
-	CHECK(vx_write(fs, f, 3000, buf, 10) == 0);
-	CHECK(vx_create(fs, VX_ROOT_INO, "big", NULL, &f) == 0);
-	CHECK(vx_write(fs, f, 0, buf, variant ? 20000 : 9000) == 0);
-	CHECK(vx_symlink(fs, VX_ROOT_INO, "link", "a/b/c", NULL, &ino) == 0);
-	CHECK(vx_symlink(fs, c, "lnk", target, NULL, &ino) == 0);
-	CHECK(vx_create(fs, a, "disk", &dev, &ino) == 0);
-	CHECK(vx_create(fs, a, "pipe", &(struct vx_attr){
+	CHECK(vx_mkdir(fs, NULL, VX_ROOT_INO, "a", NULL, &a) == 0);
+	CHECK(vx_mkdir(fs, NULL, a, "b", NULL, &b) == 0);
+	CHECK(vx_mkdir(fs, NULL, b, "c", NULL, &c) == 0);
+	CHECK(vx_mkdir(fs, NULL, VX_ROOT_INO, "empty", NULL, &ino) == 0);
+	CHECK(vx_create(fs, NULL, VX_ROOT_INO, "f0", NULL, &f) == 0);
+	CHECK(vx_create(fs, NULL, a, "small", NULL, &f) == 0);
+	CHECK(vx_write(fs, NULL, f, 0, buf, 100) == 0);
+	CHECK(vx_create(fs, NULL, b, "medium", NULL, &f) == 0);
+	CHECK(vx_write(fs, NULL, f, 0, buf, 5000) == 0);
+	CHECK(vx_link(fs, NULL, f, c, "hardlink") == 0);
+	CHECK(vx_create(fs, NULL, c, "sparse", NULL, &f) == 0);
+	CHECK(vx_write(fs, NULL, f, 40000, buf, 1) == 0);
+	CHECK(vx_write(fs, NULL, f, 3000, buf, 10) == 0);
+	CHECK(vx_create(fs, NULL, VX_ROOT_INO, "big", NULL, &f) == 0);
+	CHECK(vx_write(fs, NULL, f, 0, buf, variant ? 20000 : 9000) == 0);
+	CHECK(vx_symlink(fs, NULL, VX_ROOT_INO, "link", "a/b/c", NULL, &ino) == 0);
+	CHECK(vx_symlink(fs, NULL, c, "lnk", target, NULL, &ino) == 0);
+	CHECK(vx_create(fs, NULL, a, "disk", &dev, &ino) == 0);
+	CHECK(vx_create(fs, NULL, a, "pipe", &(struct vx_attr){
 		.mode = S_IFIFO | 0600 }, &ino) == 0);
 	if (variant) {	/* a directory over several leaves */
-		CHECK(vx_mkdir(fs, VX_ROOT_INO, "many", NULL, &ino) == 0);
+		CHECK(vx_mkdir(fs, NULL, VX_ROOT_INO, "many", NULL, &ino) == 0);
 		for (int i = 0; i < 80; i++) {
 			snprintf(name, sizeof(name), "entry-number-%d", i);
-			CHECK(vx_link(fs, f, ino, name) == 0);
+			CHECK(vx_link(fs, NULL, f, ino, name) == 0);
 		}
 	}
 }

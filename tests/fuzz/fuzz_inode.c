@@ -181,18 +181,18 @@ static void seeds(const char *dir)
 	memset(target, 't', sizeof(target) - 1);
 	target[sizeof(target) - 1] = 0;
 	memset(buf, 'd', sizeof(buf));
-	CHECK(vx_mkdir(fs, VX_ROOT_INO, "dir", NULL, &d) == 0);
-	CHECK(vx_create(fs, d, "small", NULL, &ino) == 0);
-	CHECK(vx_write(fs, ino, 0, buf, 100) == 0);
-	CHECK(vx_create(fs, d, "frag", NULL, &ino) == 0);
+	CHECK(vx_mkdir(fs, NULL, VX_ROOT_INO, "dir", NULL, &d) == 0);
+	CHECK(vx_create(fs, NULL, d, "small", NULL, &ino) == 0);
+	CHECK(vx_write(fs, NULL, ino, 0, buf, 100) == 0);
+	CHECK(vx_create(fs, NULL, d, "frag", NULL, &ino) == 0);
 	for (int i = 0; i < 12; i++)	/* six extents: a tree of depth 1 */
-		CHECK(vx_write(fs, ino, (uint64_t)i * 2 * BS, buf, BS) == 0);
-	CHECK(vx_create(fs, d, "sparse", NULL, &ino) == 0);
-	CHECK(vx_write(fs, ino, 3 * BS, buf, 10) == 0);
-	CHECK(vx_symlink(fs, d, "short", "a/b/c", NULL, &ino) == 0);
-	CHECK(vx_symlink(fs, d, "long", target, NULL, &ino) == 0);
-	CHECK(vx_create(fs, d, "tty", &dev, &ino) == 0);
-	CHECK(vx_create(fs, d, "fifo", &(struct vx_attr){
+		CHECK(vx_write(fs, NULL, ino, (uint64_t)i * 2 * BS, buf, BS) == 0);
+	CHECK(vx_create(fs, NULL, d, "sparse", NULL, &ino) == 0);
+	CHECK(vx_write(fs, NULL, ino, 3 * BS, buf, 10) == 0);
+	CHECK(vx_symlink(fs, NULL, d, "short", "a/b/c", NULL, &ino) == 0);
+	CHECK(vx_symlink(fs, NULL, d, "long", target, NULL, &ino) == 0);
+	CHECK(vx_create(fs, NULL, d, "tty", &dev, &ino) == 0);
+	CHECK(vx_create(fs, NULL, d, "fifo", &(struct vx_attr){
 		.mode = S_IFIFO | 0644 }, &ino) == 0);
 	CHECK(vx_fs_sync(fs) == 0);
 	raw = vx_io_mem_data(io, NULL);

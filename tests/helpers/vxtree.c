@@ -179,7 +179,7 @@ static int read_target(struct vx_fs *fs, vx_ino_t ino, char **out,
 
 	for (;;) {
 		buf = xrealloc(buf, size);
-		err = vx_readlink(fs, ino, buf, size, len);
+		err = vx_readlink(fs, NULL, ino, buf, size, len);
 		if (err || *len < size)
 			break;
 		size = *len + 1;
@@ -251,7 +251,7 @@ static int collect_dent(void *ctx, const char *name, size_t namelen,
 /* the entries of image directory @dir but "." and "..", sorted by name */
 static int read_image_dir(struct vx_fs *fs, vx_ino_t dir, struct dlist *l)
 {
-	int err = vx_readdir(fs, dir, collect_dent, l);
+	int err = vx_readdir(fs, NULL, dir, collect_dent, l);
 
 	if (err) {
 		dlist_free(l);
@@ -358,7 +358,7 @@ static int ls_add(struct ls_ctx *c, const char *path, vx_ino_t ino)
 	struct ls_line *l;
 	char *t;
 	size_t tlen;
-	int err = vx_stat(c->fs, ino, &a);
+	int err = vx_stat(c->fs, NULL, ino, &a);
 
 	if (err) {
 		errmsg(c->img, path, "stat", err);
@@ -424,9 +424,9 @@ static int cmd_ls(struct vx_fs *fs, const char *img, int argc, char **argv)
 	vx_ino_t ino;
 	int err;
 
-	err = vx_lookup_path(fs, vx_fs_super(fs)->root_ino, path, 0, &ino);
+	err = vx_lookup_path(fs, NULL, vx_fs_super(fs)->root_ino, path, 0, &ino);
 	if (!err)
-		err = vx_stat(fs, ino, &a);
+		err = vx_stat(fs, NULL, ino, &a);
 	if (err) {
 		errmsg(img, path, "lookup", err);
 		return EXIT_FAIL;
@@ -464,9 +464,9 @@ static int cmd_stat(struct vx_fs *fs, const char *img, int argc, char **argv)
 	size_t tlen;
 	int err;
 
-	err = vx_lookup_path(fs, vx_fs_super(fs)->root_ino, argv[0], 0, &ino);
+	err = vx_lookup_path(fs, NULL, vx_fs_super(fs)->root_ino, argv[0], 0, &ino);
 	if (!err)
-		err = vx_stat(fs, ino, &a);
+		err = vx_stat(fs, NULL, ino, &a);
 	if (err) {
 		errmsg(img, argv[0], "stat", err);
 		return EXIT_FAIL;
@@ -506,14 +506,14 @@ static int cmd_cat(struct vx_fs *fs, const char *img, int argc, char **argv)
 	size_t done;
 	int err;
 
-	err = vx_lookup_path(fs, vx_fs_super(fs)->root_ino, argv[0],
+	err = vx_lookup_path(fs, NULL, vx_fs_super(fs)->root_ino, argv[0],
 			     VX_LOOKUP_FOLLOW, &ino);
 	if (!err)
-		err = vx_stat(fs, ino, &a);
+		err = vx_stat(fs, NULL, ino, &a);
 	if (!err && S_ISDIR(a.mode))
 		err = -EISDIR;
 	while (!err && off < a.size) {
-		err = vx_read(fs, ino, off, buf, CHUNK, &done);
+		err = vx_read(fs, NULL, ino, off, buf, CHUNK, &done);
 		if (!err && !done)
 			err = VX_ECORRUPT;	/* short of the size */
 		if (!err && fwrite(buf, 1, done, stdout) != done)
@@ -722,7 +722,7 @@ static int read_both(struct fcmp *f, uint64_t off, size_t n, bool host)
 				    r < 0 ? -errno : -EIO);
 	}
 	for (got = 0; got < n; got += done) {
-		err = vx_read(f->c->fs, f->ino, off + got, f->c->vbuf + got,
+		err = vx_read(f->c->fs, NULL, f->ino, off + got, f->c->vbuf + got,
 			      n - got, &done);
 		if (!err && !done)
 			err = VX_ECORRUPT;	/* short of the size */
@@ -770,7 +770,7 @@ static int cmp_hole(struct fcmp *f, uint64_t a, uint64_t b)
 	int err;
 
 	while (lblk < last) {
-		err = vx_bmap(f->c->fs, f->ino, lblk, &pblk, &run);
+		err = vx_bmap(f->c->fs, NULL, f->ino, lblk, &pblk, &run);
 		if (!err && !run)
 			err = VX_ECORRUPT;
 		if (err)
@@ -849,7 +849,7 @@ static int compare_entry(struct cmp_ctx *c, int hfd, const struct dent *d,
 
 	if (fstatat(hfd, d->name, &st, AT_SYMLINK_NOFOLLOW))
 		return fail(c->host, path, "stat", -errno);
-	err = vx_stat(c->fs, d->ino, &a);
+	err = vx_stat(c->fs, NULL, d->ino, &a);
 	if (err)
 		return fail(c->img, path, "stat", err);
 	c->objects++;
@@ -983,12 +983,12 @@ static int compare_root(struct cmp_ctx *c, int hfd)
 
 	if (fstat(hfd, &st))
 		return fail(c->host, NULL, "stat", -errno);
-	err = vx_stat(c->fs, root, &a);
+	err = vx_stat(c->fs, NULL, root, &a);
 	if (err)
 		return fail(c->img, "/", "stat", err);
 	/* an image-only lost+found is ignored, and so is its ".." link */
-	if (!vx_lookup(c->fs, root, "lost+found", &lf) &&
-	    !vx_stat(c->fs, lf, &la) && S_ISDIR(la.mode) &&
+	if (!vx_lookup(c->fs, NULL, root, "lost+found", &lf) &&
+	    !vx_stat(c->fs, NULL, lf, &la) && S_ISDIR(la.mode) &&
 	    fstatat(hfd, "lost+found", &lst, AT_SYMLINK_NOFOLLOW) &&
 	    errno == ENOENT)
 		extra = 1;

@@ -406,12 +406,12 @@ static void test_open_close_reopen(void **state)
 	assert_same_geometry(vx_fs_super(fs), &im.sb);
 	assert_false(vx_fs_super(fs)->state & VX_STATE_CLEAN);	/* in use */
 	mounts = vx_fs_super(fs)->mount_count;
-	assert_int_equal(vx_stat(fs, VX_ROOT_INO, &root), 0);
+	assert_int_equal(vx_stat(fs, NULL, VX_ROOT_INO, &root), 0);
 	assert_true(S_ISDIR(root.mode));
 	assert_int_equal(root.nlink, 3);		/* ., .., lost+found */
-	assert_int_equal(vx_lookup(fs, VX_ROOT_INO, "lost+found", &ino), 0);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "lost+found", &ino), 0);
 	assert_int_equal(ino, vx_fs_super(fs)->lost_found_ino);
-	assert_int_equal(vx_stat(fs, ino, &lf), 0);
+	assert_int_equal(vx_stat(fs, NULL, ino, &lf), 0);
 	assert_true(S_ISDIR(lf.mode));
 	assert_int_equal(lf.nlink, 2);
 	assert_ptr_not_equal(vx_fs_io(fs), NULL);
@@ -422,7 +422,7 @@ static void test_open_close_reopen(void **state)
 	assert_int_equal(img_open(&im, 0, 0, &fs), 0);
 	assert_same_geometry(vx_fs_super(fs), &im.sb);
 	assert_int_equal(vx_fs_super(fs)->mount_count, mounts + 1);
-	assert_int_equal(vx_lookup(fs, VX_ROOT_INO, "lost+found", &ino), 0);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "lost+found", &ino), 0);
 	assert_int_equal(vx_fs_close(fs), 0);
 	img_free(&im);
 }
@@ -440,7 +440,7 @@ static void test_open_rdonly_writes_nothing(void **state)
 	assert_non_null(copy);
 	memcpy(copy, im.data, im.size);
 	assert_int_equal(img_open(&im, VX_OPEN_RDONLY, 0, &fs), 0);
-	assert_int_equal(vx_lookup(fs, VX_ROOT_INO, "lost+found", &ino), 0);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "lost+found", &ino), 0);
 	assert_int_equal(vx_fs_set_state(fs, 0, VX_STATE_ERRORS), VX_EROFS);
 	assert_int_equal(vx_fs_group(fs, 1, &g), 0);
 	assert_int_equal(g.group_no, 1);
@@ -670,7 +670,7 @@ static void check_backups(uint32_t blog, uint64_t size, uint32_t gb)
 				 im.bsize, (unsigned long long)bk[i],
 				 vx_strerror(err));
 		assert_same_geometry(vx_fs_super(fs), &im.sb);
-		assert_int_equal(vx_lookup(fs, VX_ROOT_INO, "lost+found",
+		assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "lost+found",
 					   &ino), 0);
 		assert_int_equal(vx_fs_close(fs), 0);
 	}

@@ -26,6 +26,7 @@ struct fix {
 	struct vx_io *mem;
 	struct vx_super sb;
 	vx_blk_t data0;		/* first block past the journal: homes */
+	uint64_t s0;		/* the first sequence number after mkfs */
 };
 
 /* ---- the cut layer ---- */
@@ -103,6 +104,14 @@ static int setup(void **state)
 	assert_int_equal(vx_fs_plan(&p, (uint64_t)NBLK * BS, &f->sb), 0);
 	assert_int_equal(vx_fs_format(f->mem, &f->sb, 0), 0);
 	f->data0 = f->sb.journal_start + f->sb.journal_blocks + 100;
+	{
+		struct vx_journal *j;
+
+		/* mkfs commits transactions of its own (lost+found) */
+		assert_int_equal(vx_journal_open(f->mem, &f->sb, &j), 0);
+		f->s0 = vx_journal_next_seq(j);
+		vx_journal_close(j);
+	}
 	*state = f;
 	return 0;
 }
@@ -207,18 +216,18 @@ static void test_J1_commit_then_recover(void **state)
 
 	preset(f, 0, 5, 100);
 	assert_int_equal(commit_n(f, f->mem, 0, 5, 200, &seq), 0);
-	assert_int_equal(seq, 1);
+	assert_int_equal(seq, f->s0 + 0);
 	assert_true(all_hold(f, 0, 5, 100));	/* home untouched (J2) */
 	assert_int_equal(vx_journal_open(f->mem, &f->sb, &j), 0);
 	assert_int_equal(vx_journal_dirty(j), 1);
 	vx_journal_close(j);
 	recover(f, 0, &info);
 	assert_int_equal(info.txns, 1);
-	assert_int_equal(info.first_seq, 1);
-	assert_int_equal(info.last_seq, 1);
+	assert_int_equal(info.first_seq, f->s0 + 0);
+	assert_int_equal(info.last_seq, f->s0 + 0);
 	assert_int_equal(info.blocks, 5);
 	assert_int_equal(info.discarded_seq, 0);
-	assert_int_equal(info.next_seq, 2);
+	assert_int_equal(info.next_seq, f->s0 + 1);
 	assert_true(all_hold(f, 0, 5, 200));
 	assert_int_equal(vx_journal_open(f->mem, &f->sb, &j), 0);
 	assert_int_equal(vx_journal_dirty(j), 0);
@@ -240,14 +249,14 @@ static void test_J3_stops_at_first_invalid(void **state)
 	assert_int_equal(commit_j(f, j, 3, 3, 20, &s2), 0);
 	assert_int_equal(commit_j(f, j, 6, 3, 30, &s3), 0);
 	vx_journal_close(j);
-	assert_int_equal(s3, 3);
+	assert_int_equal(s3, f->s0 + 2);
 	/* damage the second logged block of transaction 2: the log holds
 	 * t1 at 1..5 (desc, 3 data, commit), t2's desc at 6, data at 7.. */
 	blk(f, f->sb.journal_start + 8)[100] ^= 0x40;
 	recover(f, 0, &info);
 	assert_int_equal(info.txns, 1);
-	assert_int_equal(info.last_seq, 1);
-	assert_int_equal(info.discarded_seq, 2);
+	assert_int_equal(info.last_seq, f->s0 + 0);
+	assert_int_equal(info.discarded_seq, f->s0 + 1);
 	assert_int_equal(info.discard_reason, VX_EBADCRC);
 	assert_true(all_hold(f, 0, 3, 10));
 	assert_true(all_hold(f, 3, 3, 4));	/* t2 not applied, not in part */
@@ -360,10 +369,10 @@ static void test_J5_old_cycle_ignored(void **state)
 	recover(f, 0, &info);		/* checkpoint: log empty again */
 	preset(f, 0, 10, 1);		/* later direct writes home */
 	assert_int_equal(commit_n(f, f->mem, 0, 1, 90, &seq), 0);
-	assert_int_equal(seq, 2);
+	assert_int_equal(seq, f->s0 + 1);
 	recover(f, 0, &info);
 	assert_int_equal(info.txns, 1);
-	assert_int_equal(info.first_seq, 2);
+	assert_int_equal(info.first_seq, f->s0 + 1);
 	assert_int_equal(info.discarded_seq, 0);
 	assert_true(all_hold(f, 0, 1, 90));
 	assert_true(all_hold(f, 1, 9, 2));	/* txn 1's copies stayed old */
@@ -383,9 +392,10 @@ static void test_J6_revoke(void **state)
 	uint8_t a[BS], b[BS];
 	const void *da[] = { a }, *db[] = { b };
 	struct vx_jtxn t1 = { .nblocks = 1, .home = &x, .data = da };
-	struct vx_jtxn t2 = { .nrevoke = 1, .revoke = &x };
+	vx_blk_t rx[2] = { x, 1 }, ry[2] = { y, 1 };	/* ranges */
+	struct vx_jtxn t2 = { .nrevoke = 1, .revoke = rx };
 	struct vx_jtxn t3 = { .nblocks = 1, .home = &y, .data = da };
-	struct vx_jtxn t4 = { .nrevoke = 1, .revoke = &y };
+	struct vx_jtxn t4 = { .nrevoke = 1, .revoke = ry };
 	struct vx_jtxn t5 = { .nblocks = 1, .home = &y, .data = db };
 
 	fill(a, 11);
@@ -479,7 +489,7 @@ static void test_wrap_and_checkpoint(void **state)
 	recover(f, 0, &info);
 	assert_true(info.txns >= 1 && info.txns < 80);
 	assert_int_equal(info.discarded_seq, 0);
-	assert_int_equal(info.next_seq, 81);
+	assert_int_equal(info.next_seq, f->s0 + 80);
 	/* the last writer of each block wins: r = 79 wrote 1..3, r = 78
 	 * wrote 0..2, r = 77 wrote 2..4 */
 	assert_true(holds(f, f->data0 + 0, 1078 + 0));
@@ -506,7 +516,7 @@ static void test_dry_run(void **state)
 	recover(f, VX_RECOVER_DRY_RUN, &info);
 	assert_int_equal(info.txns, 2);
 	assert_int_equal(info.blocks, 4);
-	assert_int_equal(info.next_seq, 3);
+	assert_int_equal(info.next_seq, f->s0 + 2);
 	assert_memory_equal(vx_io_mem_data(f->mem, NULL), before,
 			    (size_t)NBLK * BS);
 	free(before);

@@ -151,7 +151,7 @@ static void check_attr(struct tfs *t, vx_ino_t ino, const struct vx_attr *w,
 {
 	struct vx_attr a;
 
-	assert_int_equal(vx_stat(t->fs, ino, &a), 0);
+	assert_int_equal(vx_stat(t->fs, NULL, ino, &a), 0);
 	assert_int_equal(a.ino, ino);
 	assert_int_equal(a.mode, (w->mode & S_IFMT ? w->mode : w->mode | S_IFREG));
 	assert_int_equal(a.uid, w->uid);
@@ -204,7 +204,7 @@ static void list_dir(struct tfs *t, vx_ino_t dir, vx_ino_t parent,
 		     struct listing *l)
 {
 	memset(l, 0, sizeof(*l));
-	assert_int_equal(vx_readdir(t->fs, dir, collect, l), 0);
+	assert_int_equal(vx_readdir(t->fs, NULL, dir, collect, l), 0);
 	assert_true(l->n >= 2);
 	assert_string_equal(l->v[0].name, ".");
 	assert_int_equal(l->v[0].ino, dir);
@@ -247,7 +247,7 @@ static void swrite(struct tfs *t, struct shadow *s, vx_ino_t ino,
 	assert_non_null(buf);
 	for (size_t i = 0; i < len; i++)
 		buf[i] = pat(off + i, seed);
-	assert_int_equal(vx_write(t->fs, ino, off, buf, len), 0);
+	assert_int_equal(vx_write(t->fs, NULL, ino, off, buf, len), 0);
 	if (off + len > s->size) {
 		s->b = realloc(s->b, off + len);
 		assert_non_null(s->b);
@@ -266,12 +266,12 @@ static void scheck(struct tfs *t, const struct shadow *s, vx_ino_t ino)
 	size_t done;
 
 	assert_non_null(buf);
-	assert_int_equal(vx_stat(t->fs, ino, &a), 0);
+	assert_int_equal(vx_stat(t->fs, NULL, ino, &a), 0);
 	assert_int_equal(a.size, s->size);
-	assert_int_equal(vx_read(t->fs, ino, 0, buf, s->size + 100, &done), 0);
+	assert_int_equal(vx_read(t->fs, NULL, ino, 0, buf, s->size + 100, &done), 0);
 	assert_int_equal(done, s->size);
 	assert_memory_equal(buf, s->b, s->size);
-	assert_int_equal(vx_read(t->fs, ino, s->size, buf, 10, &done), 0);
+	assert_int_equal(vx_read(t->fs, NULL, ino, s->size, buf, 10, &done), 0);
 	assert_int_equal(done, 0);
 	free(buf);
 }
@@ -279,7 +279,7 @@ static void scheck(struct tfs *t, const struct shadow *s, vx_ino_t ino)
 static void strunc(struct tfs *t, struct shadow *s, vx_ino_t ino,
 		   uint64_t size)
 {
-	assert_int_equal(vx_truncate(t->fs, ino, size), 0);
+	assert_int_equal(vx_truncate(t->fs, NULL, ino, size), 0);
 	s->b = realloc(s->b, size ? size : 1);
 	assert_non_null(s->b);
 	if (size > s->size)
@@ -291,7 +291,7 @@ static uint64_t blocks_of(struct tfs *t, vx_ino_t ino)
 {
 	struct vx_attr a;
 
-	assert_int_equal(vx_stat(t->fs, ino, &a), 0);
+	assert_int_equal(vx_stat(t->fs, NULL, ino, &a), 0);
 	return a.blocks;
 }
 
@@ -300,7 +300,7 @@ static vx_ino_t mkfile(struct tfs *t, vx_ino_t dir, const char *name)
 	struct vx_attr a = { .mode = S_IFREG | 0644 };
 	vx_ino_t ino;
 
-	assert_int_equal(vx_create(t->fs, dir, name, &a, &ino), 0);
+	assert_int_equal(vx_create(t->fs, NULL, dir, name, &a, &ino), 0);
 	return ino;
 }
 
@@ -309,7 +309,7 @@ static vx_ino_t mkdir_(struct tfs *t, vx_ino_t dir, const char *name)
 	struct vx_attr a = { .mode = S_IFDIR | 0755 };
 	vx_ino_t ino;
 
-	assert_int_equal(vx_mkdir(t->fs, dir, name, &a, &ino), 0);
+	assert_int_equal(vx_mkdir(t->fs, NULL, dir, name, &a, &ino), 0);
 	return ino;
 }
 
@@ -336,21 +336,21 @@ static void test_create_objects(void **state)
 	long_target[4095] = 0;
 	ac.rdev = makedev(4095, 1048575);
 	ab.rdev = makedev(8, 1);
-	assert_int_equal(vx_mkdir(t->fs, ROOT, "dir", &ad, &d), 0);
-	assert_int_equal(vx_mkdir(t->fs, d, "sub", &as, &s), 0);
-	assert_int_equal(vx_create(t->fs, s, "file", &af, &f), 0);
-	assert_int_equal(vx_create(t->fs, ROOT, "fifo", &ap, &p), 0);
-	assert_int_equal(vx_create(t->fs, ROOT, "chr", &ac, &c), 0);
-	assert_int_equal(vx_create(t->fs, ROOT, "blk", &ab, &b), 0);
-	assert_int_equal(vx_create(t->fs, ROOT, "sock", &ak, &k), 0);
-	assert_int_equal(vx_symlink(t->fs, d, "short", "sub/file", &al, &l1), 0);
-	assert_int_equal(vx_symlink(t->fs, d, "long", long_target, &al, &l2), 0);
+	assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, "dir", &ad, &d), 0);
+	assert_int_equal(vx_mkdir(t->fs, NULL, d, "sub", &as, &s), 0);
+	assert_int_equal(vx_create(t->fs, NULL, s, "file", &af, &f), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "fifo", &ap, &p), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "chr", &ac, &c), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "blk", &ab, &b), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "sock", &ak, &k), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, d, "short", "sub/file", &al, &l1), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, d, "long", long_target, &al, &l2), 0);
 	long_target[VX_INLINE_SYMLINK_MAX] = 0;		/* 127: still inline */
-	assert_int_equal(vx_symlink(t->fs, d, "edge", long_target, &al, &l3), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, d, "edge", long_target, &al, &l3), 0);
 	/* new names changed the directories' times: set them back */
-	assert_int_equal(vx_setattr(t->fs, d, &ad, VX_SET_ATIME | VX_SET_MTIME |
+	assert_int_equal(vx_setattr(t->fs, NULL, d, &ad, VX_SET_ATIME | VX_SET_MTIME |
 				    VX_SET_CTIME), 0);
-	assert_int_equal(vx_setattr(t->fs, s, &as, VX_SET_ATIME | VX_SET_MTIME |
+	assert_int_equal(vx_setattr(t->fs, NULL, s, &as, VX_SET_ATIME | VX_SET_MTIME |
 				    VX_SET_CTIME), 0);
 	tfs_reopen(t);
 
@@ -363,19 +363,19 @@ static void test_create_objects(void **state)
 	check_attr(t, k, &ak, 1);
 	check_attr(t, l1, &al, 1);
 	check_attr(t, l2, &al, 1);
-	assert_int_equal(vx_readlink(t->fs, l1, buf, sizeof(buf), &len), 0);
+	assert_int_equal(vx_readlink(t->fs, NULL, l1, buf, sizeof(buf), &len), 0);
 	assert_string_equal(buf, "sub/file");
 	assert_int_equal(len, 8);
-	assert_int_equal(vx_readlink(t->fs, l2, buf, sizeof(buf), &len), 0);
+	assert_int_equal(vx_readlink(t->fs, NULL, l2, buf, sizeof(buf), &len), 0);
 	assert_int_equal(len, 4095);
 	assert_int_equal(strlen(buf), 4095);
 	assert_int_equal(strspn(buf, "x"), 4095);
-	assert_int_equal(vx_readlink(t->fs, l3, buf, 10, &len), 0);
+	assert_int_equal(vx_readlink(t->fs, NULL, l3, buf, 10, &len), 0);
 	assert_int_equal(len, 127);
 	assert_string_equal(buf, "xxxxxxxxx");	/* truncated to size - 1 */
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/dir/sub/file", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/dir/sub/file", 0, &ino), 0);
 	assert_int_equal(ino, f);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "dir/short",
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "dir/short",
 					VX_LOOKUP_FOLLOW, &ino), 0);
 	assert_int_equal(ino, f);
 
@@ -407,17 +407,17 @@ static void test_links(void **state)
 	struct vx_attr a;
 
 	swrite(t, &s, f, 0, 3 * t->bsize + 7, 1);
-	assert_int_equal(vx_link(t->fs, f, d, "f2"), 0);
-	assert_int_equal(vx_link(t->fs, f, ROOT, "f3"), 0);
+	assert_int_equal(vx_link(t->fs, NULL, f, d, "f2"), 0);
+	assert_int_equal(vx_link(t->fs, NULL, f, ROOT, "f3"), 0);
 	tfs_reopen(t);
-	assert_int_equal(vx_stat(t->fs, f, &a), 0);
+	assert_int_equal(vx_stat(t->fs, NULL, f, &a), 0);
 	assert_int_equal(a.nlink, 3);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/d/f2", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/d/f2", 0, &ino), 0);
 	assert_int_equal(ino, f);
-	assert_int_equal(vx_unlink(t->fs, ROOT, "f"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "f"), 0);
 	tfs_reopen(t);
-	assert_int_equal(vx_lookup(t->fs, ROOT, "f", &ino), -ENOENT);
-	assert_int_equal(vx_stat(t->fs, f, &a), 0);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "f", &ino), -ENOENT);
+	assert_int_equal(vx_stat(t->fs, NULL, f, &a), 0);
 	assert_int_equal(a.nlink, 2);
 	scheck(t, &s, f);
 	free(s.b);
@@ -447,10 +447,10 @@ static void test_write_read(void **state)
 		unsigned char buf[64];
 		size_t done;
 
-		assert_int_equal(vx_read(t->fs, f, s.size - 10, buf, 64, &done), 0);
+		assert_int_equal(vx_read(t->fs, NULL, f, s.size - 10, buf, 64, &done), 0);
 		assert_int_equal(done, 10);
 		assert_memory_equal(buf, s.b + s.size - 10, 10);
-		assert_int_equal(vx_read(t->fs, f, s.size + bs * 5, buf, 64,
+		assert_int_equal(vx_read(t->fs, NULL, f, s.size + bs * 5, buf, 64,
 					 &done), 0);
 		assert_int_equal(done, 0);
 	}
@@ -470,19 +470,19 @@ static void test_holes(void **state)
 	tfs_reopen(t);
 	scheck(t, &s, f);			/* zeroes before the data */
 	assert_int_equal(blocks_of(t, f), 1);
-	assert_int_equal(vx_bmap(t->fs, f, 0, &pblk, &run), 0);
+	assert_int_equal(vx_bmap(t->fs, NULL, f, 0, &pblk, &run), 0);
 	assert_int_equal(pblk, 0);
 	assert_int_equal(run, 10);
-	assert_int_equal(vx_bmap(t->fs, f, 10, &pblk, &run), 0);
+	assert_int_equal(vx_bmap(t->fs, NULL, f, 10, &pblk, &run), 0);
 	assert_int_not_equal(pblk, 0);
 	assert_int_equal(run, 1);
-	assert_int_equal(vx_bmap(t->fs, f, 3, &pblk, &run), 0);
+	assert_int_equal(vx_bmap(t->fs, NULL, f, 3, &pblk, &run), 0);
 	assert_int_equal(pblk, 0);
 	assert_int_equal(run, 7);
 	swrite(t, &s, f, 0, 10, 2);
 	tfs_reopen(t);
 	assert_int_equal(blocks_of(t, f), 2);
-	assert_int_equal(vx_bmap(t->fs, f, 1, &pblk, &run), 0);
+	assert_int_equal(vx_bmap(t->fs, NULL, f, 1, &pblk, &run), 0);
 	assert_int_equal(pblk, 0);
 	assert_int_equal(run, 9);
 	scheck(t, &s, f);
@@ -512,7 +512,7 @@ static void test_truncate(void **state)
 	scheck(t, &s, f);
 	assert_int_equal(blocks_of(t, f), 11);
 	assert_int_equal(free_blocks(t), f0 - 11);
-	assert_int_equal(vx_bmap(t->fs, f, 11, &pblk, &run), 0);
+	assert_int_equal(vx_bmap(t->fs, NULL, f, 11, &pblk, &run), 0);
 	assert_int_equal(pblk, 0);
 	strunc(t, &s, f, 0);
 	tfs_reopen(t);
@@ -552,21 +552,21 @@ static void test_unlink_frees(void **state)
 	swrite(t, &s, f, 0, 20 * bs, 1);
 	for (unsigned i = 0; i < 12; i++)
 		swrite(t, &s, f, (22 + 2 * i) * bs, 10, 2);
-	assert_int_equal(vx_link(t->fs, f, d, "b"), 0);
+	assert_int_equal(vx_link(t->fs, NULL, f, d, "b"), 0);
 	f1 = free_blocks(t);
-	assert_int_equal(vx_unlink(t->fs, ROOT, "a"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "a"), 0);
 	assert_int_equal(free_blocks(t), f1);	/* one name left */
 	assert_int_equal(free_inodes(t), i0 - 1);
 	tfs_reopen(t);
 	scheck(t, &s, f);
-	assert_int_equal(vx_unlink(t->fs, d, "b"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, d, "b"), 0);
 	assert_int_equal(free_blocks(t), f0);
 	assert_int_equal(free_inodes(t), i0);
 
 	/* an out-of-line symlink, and a directory full of files */
 	memset(target, 't', sizeof(target) - 1);
 	target[sizeof(target) - 1] = 0;
-	assert_int_equal(vx_symlink(t->fs, ROOT, "l", target, NULL, &x), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, ROOT, "l", target, NULL, &x), 0);
 	x = mkdir_(t, d, "full");
 	for (unsigned i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "file-with-a-long-name-%u", i);
@@ -574,20 +574,20 @@ static void test_unlink_frees(void **state)
 	}
 	tfs_reopen(t);
 	assert_true(free_blocks(t) < f0 - 300);
-	assert_int_equal(vx_rmdir(t->fs, d, "full"), -ENOTEMPTY);
+	assert_int_equal(vx_rmdir(t->fs, NULL, d, "full"), -ENOTEMPTY);
 	for (unsigned i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "file-with-a-long-name-%u", i);
-		assert_int_equal(vx_unlink(t->fs, x, name), 0);
+		assert_int_equal(vx_unlink(t->fs, NULL, x, name), 0);
 	}
-	assert_int_equal(vx_rmdir(t->fs, d, "full"), 0);
-	assert_int_equal(vx_unlink(t->fs, ROOT, "l"), 0);
+	assert_int_equal(vx_rmdir(t->fs, NULL, d, "full"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "l"), 0);
 	tfs_reopen(t);
 	assert_int_equal(free_blocks(t), f0);
 	assert_int_equal(free_inodes(t), i0);
 	{
 		struct vx_attr a;
 
-		assert_int_equal(vx_stat(t->fs, d, &a), 0);
+		assert_int_equal(vx_stat(t->fs, NULL, d, &a), 0);
 		assert_int_equal(a.nlink, 2);	/* "full" took its link along */
 	}
 	free(s.b);
@@ -600,26 +600,26 @@ static void test_setattr(void **state)
 	struct vx_attr w = mkattr(S_IFREG | 0640, 1, 2, 1000), a;
 	vx_ino_t f;
 
-	assert_int_equal(vx_create(t->fs, ROOT, "f", &w, &f), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "f", &w, &f), 0);
 	a = mkattr(S_IFDIR | 06711, 77, 88, 5000);	/* the type is kept */
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_MODE), 0);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_MODE), 0);
 	w.mode = S_IFREG | 06711;
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_UID), 0);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_UID), 0);
 	w.uid = 77;
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_GID), 0);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_GID), 0);
 	w.gid = 88;
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_ATIME), 0);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_ATIME), 0);
 	w.atime = a.atime;
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_MTIME | VX_SET_CRTIME),
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_MTIME | VX_SET_CRTIME),
 			 0);
 	w.mtime = a.mtime;
 	w.crtime = a.crtime;
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_CTIME), 0);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_CTIME), 0);
 	w.ctime = a.ctime;
 	tfs_reopen(t);
 	check_attr(t, f, &w, 1);
 	a.mtime.tv_nsec = 1000000000;			/* not a time */
-	assert_int_equal(vx_setattr(t->fs, f, &a, VX_SET_MTIME), -EINVAL);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &a, VX_SET_MTIME), -EINVAL);
 	tfs_reopen(t);
 	check_attr(t, f, &w, 1);
 }
@@ -636,48 +636,48 @@ static void test_errors_names(void **state)
 	char name[VX_NAME_MAX + 2];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(vx_create(t->fs, ROOT, bad[i], &fa, &ino), -EINVAL);
-		assert_int_equal(vx_mkdir(t->fs, ROOT, bad[i], &da, &ino), -EINVAL);
-		assert_int_equal(vx_symlink(t->fs, ROOT, bad[i], "x", NULL, &ino),
+		assert_int_equal(vx_create(t->fs, NULL, ROOT, bad[i], &fa, &ino), -EINVAL);
+		assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, bad[i], &da, &ino), -EINVAL);
+		assert_int_equal(vx_symlink(t->fs, NULL, ROOT, bad[i], "x", NULL, &ino),
 				 -EINVAL);
-		assert_int_equal(vx_link(t->fs, f, ROOT, bad[i]), -EINVAL);
-		assert_int_equal(vx_unlink(t->fs, ROOT, bad[i]), -EINVAL);
-		assert_int_equal(vx_rmdir(t->fs, ROOT, bad[i]), -EINVAL);
+		assert_int_equal(vx_link(t->fs, NULL, f, ROOT, bad[i]), -EINVAL);
+		assert_int_equal(vx_unlink(t->fs, NULL, ROOT, bad[i]), -EINVAL);
+		assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, bad[i]), -EINVAL);
 	}
 	memset(name, 'n', sizeof(name) - 1);
 	name[VX_NAME_MAX + 1] = 0;			/* 256 bytes */
-	assert_int_equal(vx_create(t->fs, ROOT, name, &fa, &ino), -ENAMETOOLONG);
-	assert_int_equal(vx_mkdir(t->fs, ROOT, name, &da, &ino), -ENAMETOOLONG);
-	assert_int_equal(vx_lookup(t->fs, ROOT, name, &ino), -ENAMETOOLONG);
-	assert_int_equal(vx_link(t->fs, f, ROOT, name), -ENAMETOOLONG);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, name, &fa, &ino), -ENAMETOOLONG);
+	assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, name, &da, &ino), -ENAMETOOLONG);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, name, &ino), -ENAMETOOLONG);
+	assert_int_equal(vx_link(t->fs, NULL, f, ROOT, name), -ENAMETOOLONG);
 	name[VX_NAME_MAX] = 0;				/* 255: fine */
-	assert_int_equal(vx_create(t->fs, ROOT, name, &fa, &ino), 0);
-	assert_int_equal(vx_lookup(t->fs, ROOT, name, &ino), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, name, &fa, &ino), 0);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, name, &ino), 0);
 
 	/* EEXIST, whatever kind of object is asked for, and nothing is
 	 * left allocated by the refused call */
 	uint64_t fb0 = vx_fs_super(t->fs)->free_blocks, fi0 = free_inodes(t);
-	assert_int_equal(vx_create(t->fs, ROOT, "file", &fa, &ino), -EEXIST);
-	assert_int_equal(vx_create(t->fs, ROOT, "dir", &fa, &ino), -EEXIST);
-	assert_int_equal(vx_mkdir(t->fs, ROOT, "file", &da, &ino), -EEXIST);
-	assert_int_equal(vx_symlink(t->fs, ROOT, "dir", "x", NULL, &ino), -EEXIST);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "file", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "dir", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, "file", &da, &ino), -EEXIST);
+	assert_int_equal(vx_symlink(t->fs, NULL, ROOT, "dir", "x", NULL, &ino), -EEXIST);
 	{	/* a refused link leaves the target as it was */
 		struct vx_attr before, after;
 		uint64_t fi = free_inodes(t);
 
-		assert_int_equal(vx_stat(t->fs, f, &before), 0);
-		assert_int_equal(vx_link(t->fs, f, ROOT, "dir"), -EEXIST);
-		assert_int_equal(vx_stat(t->fs, f, &after), 0);
+		assert_int_equal(vx_stat(t->fs, NULL, f, &before), 0);
+		assert_int_equal(vx_link(t->fs, NULL, f, ROOT, "dir"), -EEXIST);
+		assert_int_equal(vx_stat(t->fs, NULL, f, &after), 0);
 		assert_int_equal(after.nlink, before.nlink);
 		assert_int_equal(after.ctime.tv_sec, before.ctime.tv_sec);
 		assert_int_equal(after.ctime.tv_nsec, before.ctime.tv_nsec);
 		assert_int_equal(free_inodes(t), fi);
 	}
-	assert_int_equal(vx_create(t->fs, ROOT, "lost+found", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "lost+found", &fa, &ino), -EEXIST);
 	assert_int_equal(vx_fs_super(t->fs)->free_blocks, fb0);
 	assert_int_equal(free_inodes(t), fi0);
 	/* symlink targets: 1..4095 bytes */
-	assert_int_equal(vx_symlink(t->fs, ROOT, "s", "", NULL, &ino), -EINVAL);
+	assert_int_equal(vx_symlink(t->fs, NULL, ROOT, "s", "", NULL, &ino), -EINVAL);
 	{
 		char *big = malloc(4097);
 		int err;
@@ -685,14 +685,14 @@ static void test_errors_names(void **state)
 		assert_non_null(big);
 		memset(big, 'b', 4096);
 		big[4096] = 0;
-		err = vx_symlink(t->fs, ROOT, "s", big, NULL, &ino);
+		err = vx_symlink(t->fs, NULL, ROOT, "s", big, NULL, &ino);
 		assert_true(err == -EINVAL || err == -ENAMETOOLONG);
-		assert_int_equal(vx_lookup(t->fs, ROOT, "s", &ino), -ENOENT);
+		assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "s", &ino), -ENOENT);
 		free(big);
 	}
-	assert_int_equal(vx_create(t->fs, d, "file", &fa, &ino), 0);
+	assert_int_equal(vx_create(t->fs, NULL, d, "file", &fa, &ino), 0);
 	tfs_reopen(t);
-	assert_int_equal(vx_lookup(t->fs, ROOT, "file", &ino), 0);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "file", &ino), 0);
 	assert_int_equal(ino, f);
 	check_counts(t);
 }
@@ -709,39 +709,39 @@ static void test_errors_types(void **state)
 	char tb[8];
 
 	/* ENOENT */
-	assert_int_equal(vx_lookup(t->fs, ROOT, "nope", &ino), -ENOENT);
-	assert_int_equal(vx_unlink(t->fs, ROOT, "nope"), -ENOENT);
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "nope"), -ENOENT);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/dir/nope/sub", 0, &ino),
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "nope", &ino), -ENOENT);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "nope"), -ENOENT);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "nope"), -ENOENT);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/dir/nope/sub", 0, &ino),
 			 -ENOENT);
 	/* ENOTDIR */
-	assert_int_equal(vx_lookup(t->fs, f, "x", &ino), -ENOTDIR);
-	assert_int_equal(vx_create(t->fs, f, "x", &fa, &ino), -ENOTDIR);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/file/x", 0, &ino),
+	assert_int_equal(vx_lookup(t->fs, NULL, f, "x", &ino), -ENOTDIR);
+	assert_int_equal(vx_create(t->fs, NULL, f, "x", &fa, &ino), -ENOTDIR);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/file/x", 0, &ino),
 			 -ENOTDIR);
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "file"), -ENOTDIR);
-	assert_int_equal(vx_readdir(t->fs, f, collect, &ls), -ENOTDIR);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "file"), -ENOTDIR);
+	assert_int_equal(vx_readdir(t->fs, NULL, f, collect, &ls), -ENOTDIR);
 	/* EISDIR */
-	assert_int_equal(vx_unlink(t->fs, ROOT, "dir"), -EISDIR);
-	assert_int_equal(vx_read(t->fs, d, 0, buf, 16, &done), -EISDIR);
-	assert_int_equal(vx_write(t->fs, d, 0, buf, 16), -EISDIR);
-	assert_int_equal(vx_truncate(t->fs, d, 0), -EISDIR);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "dir"), -EISDIR);
+	assert_int_equal(vx_read(t->fs, NULL, d, 0, buf, 16, &done), -EISDIR);
+	assert_int_equal(vx_write(t->fs, NULL, d, 0, buf, 16), -EISDIR);
+	assert_int_equal(vx_truncate(t->fs, NULL, d, 0), -EISDIR);
 	/* ENOTEMPTY; directories get no hard links; not a symlink */
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "dir"), -ENOTEMPTY);
-	assert_int_equal(vx_link(t->fs, sub, ROOT, "sub2"), -EPERM);
-	assert_int_equal(vx_readlink(t->fs, f, tb, sizeof(tb), &done), -EINVAL);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "dir"), -ENOTEMPTY);
+	assert_int_equal(vx_link(t->fs, NULL, sub, ROOT, "sub2"), -EPERM);
+	assert_int_equal(vx_readlink(t->fs, NULL, f, tb, sizeof(tb), &done), -EINVAL);
 	/* the root cannot be removed: it has no name to remove it by */
-	assert_int_equal(vx_rmdir(t->fs, ROOT, ".."), -EINVAL);
-	assert_int_equal(vx_rmdir(t->fs, d, ".."), -EINVAL);
-	assert_int_equal(vx_rmdir(t->fs, sub, "."), -EINVAL);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, ".."), -EINVAL);
+	assert_int_equal(vx_rmdir(t->fs, NULL, d, ".."), -EINVAL);
+	assert_int_equal(vx_rmdir(t->fs, NULL, sub, "."), -EINVAL);
 	tfs_reopen(t);
 	list_dir(t, ROOT, ROOT, &ls);
 	assert_int_equal(ls.n, 2 + 3);		/* file, dir, lost+found */
 	free(ls.v);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/dir/sub", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/dir/sub", 0, &ino), 0);
 	assert_int_equal(ino, sub);
-	assert_int_equal(vx_rmdir(t->fs, d, "sub"), 0);
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "dir"), 0);
+	assert_int_equal(vx_rmdir(t->fs, NULL, d, "sub"), 0);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "dir"), 0);
 	check_counts(t);
 }
 
@@ -752,44 +752,44 @@ static void test_lookup_path(void **state)
 	vx_ino_t c = mkdir_(t, b, "c"), f = mkfile(t, c, "f"), l, ino;
 	char path[4200];
 
-	assert_int_equal(vx_symlink(t->fs, a, "rel", "b", NULL, &l), 0);
-	assert_int_equal(vx_symlink(t->fs, a, "abs", "/a/b/c", NULL, &ino), 0);
-	assert_int_equal(vx_symlink(t->fs, ROOT, "loop1", "loop2", NULL, &ino), 0);
-	assert_int_equal(vx_symlink(t->fs, ROOT, "loop2", "loop1", NULL, &ino), 0);
-	assert_int_equal(vx_symlink(t->fs, ROOT, "self", "self/x", NULL, &ino), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, a, "rel", "b", NULL, &l), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, a, "abs", "/a/b/c", NULL, &ino), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, ROOT, "loop1", "loop2", NULL, &ino), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, ROOT, "loop2", "loop1", NULL, &ino), 0);
+	assert_int_equal(vx_symlink(t->fs, NULL, ROOT, "self", "self/x", NULL, &ino), 0);
 	tfs_reopen(t);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/", 0, &ino), 0);
 	assert_int_equal(ino, ROOT);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/a/rel/c/f", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/a/rel/c/f", 0, &ino), 0);
 	assert_int_equal(ino, f);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "a/abs/f", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "a/abs/f", 0, &ino), 0);
 	assert_int_equal(ino, f);
-	assert_int_equal(vx_lookup_path(t->fs, a, "b/c/f", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, a, "b/c/f", 0, &ino), 0);
 	assert_int_equal(ino, f);
-	assert_int_equal(vx_lookup_path(t->fs, c, "/a//b/", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, c, "/a//b/", 0, &ino), 0);
 	assert_int_equal(ino, b);
-	assert_int_equal(vx_lookup_path(t->fs, c, "../../b/./c/f", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, c, "../../b/./c/f", 0, &ino), 0);
 	assert_int_equal(ino, f);
 	/* the last component: the link itself unless asked to follow */
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/a/rel", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/a/rel", 0, &ino), 0);
 	assert_int_equal(ino, l);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/a/rel",
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/a/rel",
 					VX_LOOKUP_FOLLOW, &ino), 0);
 	assert_int_equal(ino, b);
 	/* loops */
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/loop1/x", 0, &ino), -ELOOP);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "loop1", VX_LOOKUP_FOLLOW,
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/loop1/x", 0, &ino), -ELOOP);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "loop1", VX_LOOKUP_FOLLOW,
 					&ino), -ELOOP);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "self", VX_LOOKUP_FOLLOW,
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "self", VX_LOOKUP_FOLLOW,
 					&ino), -ELOOP);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "loop1", 0, &ino), 0);
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "loop1", 0, &ino), 0);
 	/* a component longer than a name */
 	memset(path, 'p', 300);
 	path[0] = '/';
 	path[300] = 0;
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, path, 0, &ino),
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, path, 0, &ino),
 			 -ENAMETOOLONG);
-	assert_int_equal(vx_lookup_path(t->fs, ROOT, "/a/missing", 0, &ino),
+	assert_int_equal(vx_lookup_path(t->fs, NULL, ROOT, "/a/missing", 0, &ino),
 			 -ENOENT);
 }
 
@@ -811,7 +811,7 @@ static void test_readdir_stop(void **state)
 		snprintf(name, sizeof(name), "f%d", i);
 		mkfile(t, ROOT, name);
 	}
-	assert_int_equal(vx_readdir(t->fs, ROOT, stop_after_three, &calls), 42);
+	assert_int_equal(vx_readdir(t->fs, NULL, ROOT, stop_after_three, &calls), 42);
 	assert_int_equal(calls, 3);
 }
 
@@ -823,14 +823,14 @@ static void test_read_only(void **state)
 
 	assert_int_equal(vx_fs_close(t->fs), 0);
 	tfs_open(t, VX_OPEN_RDONLY);
-	assert_int_equal(vx_create(t->fs, ROOT, "g", &fa, &ino), VX_EROFS);
-	assert_int_equal(vx_mkdir(t->fs, ROOT, "g", &fa, &ino), VX_EROFS);
-	assert_int_equal(vx_write(t->fs, f, 0, "x", 1), VX_EROFS);
-	assert_int_equal(vx_truncate(t->fs, f, 10), VX_EROFS);
-	assert_int_equal(vx_unlink(t->fs, ROOT, "f"), VX_EROFS);
-	assert_int_equal(vx_link(t->fs, f, ROOT, "h"), VX_EROFS);
-	assert_int_equal(vx_setattr(t->fs, f, &fa, VX_SET_UID), VX_EROFS);
-	assert_int_equal(vx_lookup(t->fs, ROOT, "f", &ino), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "g", &fa, &ino), VX_EROFS);
+	assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, "g", &fa, &ino), VX_EROFS);
+	assert_int_equal(vx_write(t->fs, NULL, f, 0, "x", 1), VX_EROFS);
+	assert_int_equal(vx_truncate(t->fs, NULL, f, 10), VX_EROFS);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "f"), VX_EROFS);
+	assert_int_equal(vx_link(t->fs, NULL, f, ROOT, "h"), VX_EROFS);
+	assert_int_equal(vx_setattr(t->fs, NULL, f, &fa, VX_SET_UID), VX_EROFS);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "f", &ino), 0);
 	tfs_reopen(t);
 }
 
@@ -851,10 +851,10 @@ static void churn(struct tfs *t)
 		swrite(t, &s, f, 2ull * i * t->bsize, 1, 9);
 	for (unsigned i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "a-rather-long-file-name-%u", i);
-		assert_int_equal(vx_unlink(t->fs, d, name), 0);
+		assert_int_equal(vx_unlink(t->fs, NULL, d, name), 0);
 	}
-	assert_int_equal(vx_unlink(t->fs, d, "frag"), 0);
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "churn"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, d, "frag"), 0);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "churn"), 0);
 	free(s.b);
 }
 
@@ -879,7 +879,7 @@ static void test_enospc(void **state)
 	for (;;) {
 		for (uint64_t i = 0; i < chunk; i++)
 			buf[i] = pat(off + i, 1);
-		err = vx_write(t->fs, b, off, buf, chunk);
+		err = vx_write(t->fs, NULL, b, off, buf, chunk);
 		if (err)
 			break;
 		off += chunk;
@@ -889,7 +889,7 @@ static void test_enospc(void **state)
 	do {
 		for (uint64_t i = 0; i < t->bsize; i++)
 			buf[i] = pat(off + i, 1);
-		err = vx_write(t->fs, b, off, buf, t->bsize);
+		err = vx_write(t->fs, NULL, b, off, buf, t->bsize);
 		off += t->bsize;
 	} while (!err);
 	assert_int_equal(err, VX_ENOSPC);
@@ -904,12 +904,12 @@ static void test_enospc(void **state)
 		size_t done;
 		unsigned char *all;
 
-		assert_int_equal(vx_stat(t->fs, b, &a), 0);
+		assert_int_equal(vx_stat(t->fs, NULL, b, &a), 0);
 		assert_true(a.size > f_before * t->bsize / 2);
 		assert_int_equal(a.size % t->bsize, 0);
 		all = malloc(a.size);
 		assert_non_null(all);
-		assert_int_equal(vx_read(t->fs, b, 0, all, a.size, &done), 0);
+		assert_int_equal(vx_read(t->fs, NULL, b, 0, all, a.size, &done), 0);
 		assert_int_equal(done, a.size);
 		for (uint64_t i = 0; i < a.size; i++)
 			if (all[i] != pat(i, 1))
@@ -917,7 +917,7 @@ static void test_enospc(void **state)
 					 (unsigned long long)i);
 		free(all);
 	}
-	assert_int_equal(vx_unlink(t->fs, ROOT, "big"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "big"), 0);
 	assert_int_equal(free_blocks(t), f_before);
 	tfs_reopen(t);
 	assert_int_equal(free_blocks(t), f_before);
@@ -943,7 +943,7 @@ static void test_enoinodes(void **state)
 	assert_true(i0 > 0 && i0 < 1000);
 	for (;;) {
 		snprintf(name, sizeof(name), "f%llu", (unsigned long long)n);
-		err = vx_create(t->fs, ROOT, name, &fa, &ino);
+		err = vx_create(t->fs, NULL, ROOT, name, &fa, &ino);
 		if (err)
 			break;
 		n++;
@@ -951,21 +951,21 @@ static void test_enoinodes(void **state)
 	assert_int_equal(err, VX_ENOINODES);
 	assert_int_equal(n, i0);
 	assert_int_equal(free_inodes(t), 0);
-	assert_int_equal(vx_mkdir(t->fs, ROOT, "d", &fa, &ino), VX_ENOINODES);
-	assert_int_equal(vx_lookup(t->fs, ROOT, "d", &ino), -ENOENT);
+	assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, "d", &fa, &ino), VX_ENOINODES);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "d", &ino), -ENOENT);
 	/* a name that exists is reported before the lack of inodes */
-	assert_int_equal(vx_create(t->fs, ROOT, "f0", &fa, &ino), -EEXIST);
-	assert_int_equal(vx_mkdir(t->fs, ROOT, "f1", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "f0", &fa, &ino), -EEXIST);
+	assert_int_equal(vx_mkdir(t->fs, NULL, ROOT, "f1", &fa, &ino), -EEXIST);
 	assert_int_equal(free_inodes(t), 0);
 	tfs_reopen(t);
 	check_counts(t);
-	assert_int_equal(vx_unlink(t->fs, ROOT, "f0"), 0);
+	assert_int_equal(vx_unlink(t->fs, NULL, ROOT, "f0"), 0);
 	assert_int_equal(free_inodes(t), 1);
-	assert_int_equal(vx_create(t->fs, ROOT, "again", &fa, &ino), 0);
+	assert_int_equal(vx_create(t->fs, NULL, ROOT, "again", &fa, &ino), 0);
 	assert_int_equal(free_inodes(t), 0);
 	tfs_reopen(t);
 	check_counts(t);
-	assert_int_equal(vx_lookup(t->fs, ROOT, "again", &ino), 0);
+	assert_int_equal(vx_lookup(t->fs, NULL, ROOT, "again", &ino), 0);
 	tfs_free(t);
 }
 
@@ -1027,7 +1027,7 @@ static void test_big_directory(void **state)
 	}
 	for (unsigned i = 0; i < BIG_N; i++) {
 		big_name(name, sizeof(name), i);
-		assert_int_equal(vx_lookup(t->fs, d, name, &ino), 0);
+		assert_int_equal(vx_lookup(t->fs, NULL, d, name, &ino), 0);
 		assert_int_equal(ino, inos[i]);
 	}
 	big_check_list(t, d, inos, false);
@@ -1035,23 +1035,23 @@ static void test_big_directory(void **state)
 	big_check_list(t, d, inos, false);
 	for (unsigned i = 0; i < BIG_N; i += 2) {
 		big_name(name, sizeof(name), i);
-		assert_int_equal(vx_unlink(t->fs, d, name), 0);
+		assert_int_equal(vx_unlink(t->fs, NULL, d, name), 0);
 	}
 	tfs_reopen(t);
 	for (unsigned i = 0; i < BIG_N; i++) {
 		big_name(name, sizeof(name), i);
-		assert_int_equal(vx_lookup(t->fs, d, name, &ino),
+		assert_int_equal(vx_lookup(t->fs, NULL, d, name, &ino),
 				 i % 2 ? 0 : -ENOENT);
 		if (i % 2)
 			assert_int_equal(ino, inos[i]);
 	}
 	big_check_list(t, d, inos, true);
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "big"), -ENOTEMPTY);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "big"), -ENOTEMPTY);
 	for (unsigned i = 1; i < BIG_N; i += 2) {
 		big_name(name, sizeof(name), i);
-		assert_int_equal(vx_unlink(t->fs, d, name), 0);
+		assert_int_equal(vx_unlink(t->fs, NULL, d, name), 0);
 	}
-	assert_int_equal(vx_rmdir(t->fs, ROOT, "big"), 0);
+	assert_int_equal(vx_rmdir(t->fs, NULL, ROOT, "big"), 0);
 	tfs_reopen(t);
 	assert_int_equal(free_blocks(t), f0);
 	assert_int_equal(free_inodes(t), i0);
