@@ -354,6 +354,7 @@ int vx_tx_note_alloc(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 	e->kind = RB_ALLOC;
 	e->key = start;
 	e->count = count;
+	f->n_alloc++;
 	gtx_of(fs, start, false)->un_blocks += (uint32_t)count;
 	f->wrote = true;
 	return 0;
@@ -373,6 +374,7 @@ int vx_tx_note_ialloc(struct vx_fs *fs, vx_ino_t ino, bool dir)
 	e->kind = RB_IALLOC;
 	e->key = ino;
 	e->aux = dir;
+	f->n_alloc++;
 	g = gtx_of(fs, vx_ino_group(fs, ino), true);
 	g->un_inodes++;
 	g->un_dirs += dir;
@@ -393,6 +395,7 @@ int vx_tx_defer_free(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 	e->kind = RB_FREE;
 	e->key = start;
 	e->count = count;
+	f->n_free++;
 	f->wrote = true;
 	return 1;
 }
@@ -410,6 +413,7 @@ int vx_tx_defer_ifree(struct vx_fs *fs, vx_ino_t ino, bool dir)
 	e->kind = RB_IFREE;
 	e->key = ino;
 	e->aux = dir;
+	f->n_free++;
 	f->wrote = true;
 	return 1;
 }
@@ -431,6 +435,7 @@ int vx_tx_note_data(struct vx_fs *fs, vx_blk_t blk, uint32_t crc)
 	if (!e)
 		return -ENOMEM;
 	e->aux = crc;
+	f->n_data++;
 	return 0;
 }
 
@@ -474,8 +479,10 @@ void vx_tx_clear_scope(struct vx_txfam *f, size_t mark)
 				 f->ents[e->prev].scope == f->scope;
 
 		if (redundant) {
-			if (e->kind == RB_DATA)
+			if (e->kind == RB_DATA) {
 				f->ents[e->prev].aux = e->aux;
+				f->n_data--;
+			}
 			kmap_put(&f->map, e->key, e->prev);
 			ent_free(f->fs, e);
 			continue;
@@ -531,6 +538,12 @@ int vx_tx_undo(struct vx_txfam *f, size_t mark)
 		}
 		if (keyed(e->kind))
 			kmap_put(&f->map, e->key, e->prev);
+		if (e->kind == RB_ALLOC || e->kind == RB_IALLOC)
+			f->n_alloc--;
+		else if (e->kind == RB_FREE || e->kind == RB_IFREE)
+			f->n_free--;
+		else if (e->kind == RB_DATA)
+			f->n_data--;
 		ent_free(fs, e);
 		if (e2 && !err)
 			err = VX_EROLLBACK;
@@ -591,6 +604,7 @@ void vx_tx_release(struct vx_txfam *f)
 	free(f->locks);
 	free(f->ops);
 	kmap_free(&f->map);
+	kmap_free(&f->lockmap);
 	free(f);
 	pthread_mutex_lock(&t->dlock);
 	t->running--;
@@ -807,14 +821,19 @@ int vx_txn_info(const struct vx_txn *tx, struct vx_txn_info *out)
 	out->depth = tx->level;
 	out->ops = f->nops;
 	out->locks = f->nlocks;
-	/* every held buffer, a group header per allocation entry, and the
-	 * descriptors, op records and commit around them */
-	blocks = f->npins;
-	for (size_t i = 0; i < f->nents; i++)
-		if (f->ents[i].kind == RB_ALLOC || f->ents[i].kind == RB_FREE ||
-		    f->ents[i].kind == RB_IALLOC || f->ents[i].kind == RB_IFREE)
-			blocks++;
-	out->blocks = blocks + blocks / 200 + f->ops_len / 3000 + 3;
+	/* an upper bound: every held buffer, a header per group, a tag per
+	 * data block, the descriptors, op records, revokes and commit */
+	{
+		uint64_t tags, per = (f->fs->bsize - 56) / 16;
+		uint64_t g = f->n_alloc + f->n_free, gc = f->fs->sb.group_count;
+
+		blocks = f->npins + (g < gc ? g : gc);
+		tags = blocks + f->n_data;
+		out->blocks = blocks + (tags + per - 1) / per +
+			      (f->ops_len + f->fs->bsize - 57) /
+			      (f->fs->bsize - 56) +
+			      (f->n_free + per - 1) / per + 1;
+	}
 	return 0;
 }
 

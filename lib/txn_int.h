@@ -75,6 +75,8 @@ struct vx_txfam {
 	size_t npins, cpins;
 	struct lockref *locks;
 	size_t nlocks, clocks;
+	struct kmap lockmap;		/* inode -> index in locks */
+	uint64_t n_alloc, n_free, n_data;	/* entries of those kinds */
 	uint8_t *ops;			/* op records */
 	size_t ops_len, ops_cap;
 	uint64_t nops;

@@ -95,12 +95,13 @@ static bool conflict(const struct ilock *l, const struct vx_txfam *f,
 
 static int remember(struct vx_txfam *f, vx_ino_t ino, int mode)
 {
-	for (size_t i = 0; i < f->nlocks; i++)
-		if (f->locks[i].ino == ino) {
-			if (mode > f->locks[i].mode)
-				f->locks[i].mode = mode;
-			return 0;
-		}
+	int64_t i;
+
+	if (kmap_get(&f->lockmap, ino, &i)) {
+		if (mode > f->locks[i].mode)
+			f->locks[i].mode = mode;
+		return 0;
+	}
 	if (f->nlocks == f->clocks) {
 		size_t n = f->clocks ? f->clocks * 2 : 16;
 		struct lockref *p = realloc(f->locks, n * sizeof(*p));
@@ -110,8 +111,22 @@ static int remember(struct vx_txfam *f, vx_ino_t ino, int mode)
 		f->locks = p;
 		f->clocks = n;
 	}
+	if (kmap_put(&f->lockmap, ino, (int64_t)f->nlocks))
+		return -ENOMEM;
 	f->locks[f->nlocks++] = (struct lockref){ .ino = ino, .mode = mode };
 	return 0;
+}
+
+static void forget(struct vx_txfam *f, vx_ino_t ino)
+{
+	int64_t i;
+
+	if (!kmap_get(&f->lockmap, ino, &i))
+		return;
+	kmap_put(&f->lockmap, ino, -1);
+	f->locks[i] = f->locks[--f->nlocks];
+	if ((size_t)i < f->nlocks)
+		kmap_put(&f->lockmap, f->locks[i].ino, i);
 }
 
 static int grant(struct ilock *l, struct vx_txfam *f, int mode)
@@ -238,11 +253,7 @@ void vx_unlock_inode(struct vx_txfam *f, vx_ino_t ino)
 
 	pthread_mutex_lock(&t->lk);
 	release(t, f, ino);
-	for (size_t i = 0; i < f->nlocks; i++)
-		if (f->locks[i].ino == ino) {
-			f->locks[i] = f->locks[--f->nlocks];
-			break;
-		}
+	forget(f, ino);
 	pthread_cond_broadcast(&t->lk_cond);
 	pthread_mutex_unlock(&t->lk);
 }
@@ -257,6 +268,7 @@ void vx_unlock_all(struct vx_txfam *f)
 	for (size_t i = 0; i < f->nlocks; i++)
 		release(t, f, f->locks[i].ino);
 	f->nlocks = 0;
+	kmap_free(&f->lockmap);
 	pthread_cond_broadcast(&t->lk_cond);
 	pthread_mutex_unlock(&t->lk);
 }

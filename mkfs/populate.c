@@ -75,7 +75,55 @@ struct pop {
 	size_t hl_cap, hl_count;
 	int max_depth;
 	struct prefetch *pf;		/* read-ahead thread, may be NULL */
+	struct vx_txn *tx;		/* the batch being built */
+	uint64_t batch_blocks;		/* commit a batch past this size */
 };
+
+/* ---- batches: the copy goes through large transactions, committed
+ * without waiting for the flush (the image says "incomplete" until the
+ * end anyway); a batch is committed once its journal share is used */
+
+static int image_fail(struct pop *p, int err);
+
+static int batch_begin(struct pop *p)
+{
+	int err = vx_txn_begin(p->fs, VX_TXN_ASYNC, 0, &p->tx);
+
+	if (err)
+		return image_fail(p, err);
+	return 0;
+}
+
+static int batch_step(struct pop *p)
+{
+	struct vx_txn_info info;
+	int err;
+
+	if (vx_txn_info(p->tx, &info) || info.blocks < p->batch_blocks)
+		return 0;
+	err = vx_txn_commit(p->tx, NULL);
+	p->tx = NULL;
+	if (err)
+		return image_fail(p, err);
+	return batch_begin(p);
+}
+
+static int batch_end(struct pop *p, int err)
+{
+	if (!p->tx)
+		return err;
+	if (err) {
+		vx_txn_abort(p->tx);
+	} else {
+		err = vx_txn_commit(p->tx, NULL);
+		if (!err)
+			err = vx_txn_sync(p->fs);
+		if (err)
+			err = image_fail(p, err);
+	}
+	p->tx = NULL;
+	return err;
+}
 
 /* ---- growable buffers */
 
@@ -256,11 +304,13 @@ static int copy_range(struct pop *p, int fd, vx_ino_t ino, off_t pos,
 			*eof = true;
 			return 0;
 		}
-		err = vx_write(p->fs, NULL, ino, (uint64_t)pos, p->buf, (size_t)n);
+		err = vx_write(p->fs, p->tx, ino, (uint64_t)pos, p->buf, (size_t)n);
 		if (err)
 			return image_fail(p, err);
 		p->st->bytes += (uint64_t)n;
 		pos += n;
+		if ((err = batch_step(p)))
+			return err;
 	}
 	return 0;
 }
@@ -294,7 +344,7 @@ static int copy_data(struct pop *p, int fd, vx_ino_t ino,
 		done = pos = end;
 	}
 	if (done < size) {
-		err = vx_truncate(p->fs, NULL, ino, (uint64_t)size);
+		err = vx_truncate(p->fs, p->tx, ino, (uint64_t)size);
 		if (err)
 			return image_fail(p, err);
 	}
@@ -321,7 +371,7 @@ static int copy_file(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 			return host_fail(p, errno);
 	}
 	attr_of(p, st, &a);
-	err = vx_create(p->fs, NULL, dir, name, &a, ino);
+	err = vx_create(p->fs, p->tx, dir, name, &a, ino);
 	if (err) {
 		err = image_fail(p, err);
 		goto out;
@@ -329,14 +379,14 @@ static int copy_file(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	p->st->files++;
 	if (fd < 0) {
 		if (needs_setattr(&a))
-			err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL);
+			err = vx_setattr(p->fs, p->tx, *ino, &a, SET_ALL);
 		goto out_err;
 	}
 	err = copy_data(p, fd, *ino, st);
 	if (err)
 		goto out;
 	prefetch_consumed(p->pf, (uint64_t)st->st_size);
-	err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL);
+	err = vx_setattr(p->fs, p->tx, *ino, &a, SET_ALL);
 out_err:
 	if (err)
 		image_fail(p, err);
@@ -365,9 +415,9 @@ static int copy_symlink(struct pop *p, int dfd, vx_ino_t dir,
 	}
 	p->buf[n] = '\0';
 	attr_of(p, st, &a);
-	err = vx_symlink(p->fs, NULL, dir, name, (const char *)p->buf, &a, ino);
+	err = vx_symlink(p->fs, p->tx, dir, name, (const char *)p->buf, &a, ino);
 	if (!err && needs_setattr(&a))
-		err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL & ~VX_SET_MODE);
+		err = vx_setattr(p->fs, p->tx, *ino, &a, SET_ALL & ~VX_SET_MODE);
 	if (err)
 		return image_fail(p, err);
 	p->st->symlinks++;
@@ -381,9 +431,9 @@ static int copy_special(struct pop *p, vx_ino_t dir, const char *name,
 	int err;
 
 	attr_of(p, st, &a);
-	err = vx_create(p->fs, NULL, dir, name, &a, ino);
+	err = vx_create(p->fs, p->tx, dir, name, &a, ino);
 	if (!err && needs_setattr(&a))
-		err = vx_setattr(p->fs, NULL, *ino, &a, SET_ALL);
+		err = vx_setattr(p->fs, p->tx, *ino, &a, SET_ALL);
 	if (err)
 		return image_fail(p, err);
 	p->st->special++;
@@ -412,9 +462,9 @@ static int copy_dir(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	if (fd < 0)
 		return host_fail(p, errno);
 	attr_of(p, st, &a);
-	err = vx_mkdir(p->fs, NULL, dir, name, &a, &ino);
+	err = vx_mkdir(p->fs, p->tx, dir, name, &a, &ino);
 	if (err == -EEXIST && depth == 0 && !strcmp(name, "lost+found"))
-		err = vx_lookup(p->fs, NULL, dir, name, &ino);	/* merge */
+		err = vx_lookup(p->fs, p->tx, dir, name, &ino);	/* merge */
 	else if (!err)
 		p->st->dirs++;
 	if (err) {
@@ -425,7 +475,7 @@ static int copy_dir(struct pop *p, int dfd, vx_ino_t dir, const char *name,
 	close(fd);
 	if (err)
 		return err;
-	err = vx_setattr(p->fs, NULL, ino, &a, SET_ALL);
+	err = vx_setattr(p->fs, p->tx, ino, &a, SET_ALL);
 	return err ? image_fail(p, err) : 0;
 }
 
@@ -451,7 +501,7 @@ static int copy_entry(struct pop *p, int dfd, vx_ino_t dir,
 		linked = ino != 0;
 	}
 	if (linked) {
-		err = vx_link(p->fs, NULL, ino, dir, name);
+		err = vx_link(p->fs, p->tx, ino, dir, name);
 		if (err)
 			err = image_fail(p, err);
 		else
@@ -523,8 +573,11 @@ static int walk_dir(struct pop *p, int dfd, vx_ino_t vdir, int depth)
 		qsort_r(p->offs + obase, p->olen - obase, sizeof(size_t),
 			cmp_name, p->names);
 	/* p->names may move while children list: index, never cache */
-	for (i = obase; !err && i < p->olen; i++)
+	for (i = obase; !err && i < p->olen; i++) {
 		err = copy_entry(p, dfd, vdir, p->names + p->offs[i], depth);
+		if (!err)
+			err = batch_step(p);
+	}
 	p->nlen = nbase;
 	p->olen = obase;
 	return err;
@@ -563,7 +616,7 @@ static int set_root(struct pop *p, int dirfd)
 		a.uid = p->o->root_uid;
 		a.gid = p->o->root_gid;
 	}
-	err = vx_setattr(p->fs, NULL, root, &a, SET_ALL);
+	err = vx_setattr(p->fs, p->tx, root, &a, SET_ALL);
 	return err ? image_fail(p, err) : 0;
 }
 
@@ -579,6 +632,9 @@ int populate_tree(struct vx_fs *fs, int dirfd, const char *dirname,
 	if (image_st && S_ISREG(image_st->st_mode))
 		p.image = image_st;
 	p.max_depth = fd_budget();
+	/* a quarter of the log per batch: the flusher writes one while the
+	 * next is built, and a checkpoint empties the log now and then */
+	p.batch_blocks = vx_fs_super(fs)->journal_blocks / 4;
 	while (n > 1 && dirname[n - 1] == '/')
 		n--;
 	p.buf = malloc(BUF_SIZE);
@@ -592,13 +648,14 @@ int populate_tree(struct vx_fs *fs, int dirfd, const char *dirname,
 	p.plen = n == 1 && dirname[0] == '/' ? 0 : n;	/* "/" + "/x" */
 	if (lseek(dirfd, 0, SEEK_SET) < 0) {
 		err = host_fail(&p, errno);
-	} else {
+	} else if (!(err = batch_begin(&p))) {
 		p.pf = prefetch_start(dirfd);	/* see prefetch.c */
 		err = walk_dir(&p, dirfd, vx_fs_super(fs)->root_ino, 0);
 		prefetch_stop(p.pf);
 	}
 	if (!err)
 		err = set_root(&p, dirfd);
+	err = batch_end(&p, err);
 	free(p.buf);
 	free(p.path);
 	free(p.names);
