@@ -108,18 +108,24 @@ static int batch_step(struct pop *p)
 	return batch_begin(p);
 }
 
+/* the last batch: committed even after an error that failed only its
+ * operation (no space), so what was copied stays there to look at in
+ * the image marked incomplete; aborted after a fatal one */
 static int batch_end(struct pop *p, int err)
 {
+	struct vx_txn_info info;
+	int e2;
+
 	if (!p->tx)
 		return err;
-	if (err) {
-		vx_txn_abort(p->tx);
+	if (vx_txn_info(p->tx, &info) == 0 && info.state == VX_TXN_ACTIVE) {
+		e2 = vx_txn_commit(p->tx, NULL);
+		if (!e2)
+			e2 = vx_txn_sync(p->fs);
+		if (e2 && !err)
+			err = image_fail(p, e2);
 	} else {
-		err = vx_txn_commit(p->tx, NULL);
-		if (!err)
-			err = vx_txn_sync(p->fs);
-		if (err)
-			err = image_fail(p, err);
+		vx_txn_abort(p->tx);
 	}
 	p->tx = NULL;
 	return err;
