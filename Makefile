@@ -104,5 +104,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/vexfs
 
 clean:
-	rm -f lib/*.o lib/*.a lib/*.so* $(TOOLS) $(UNIT_BIN) $(HELP_BIN) vexfs.pc bench/dirscale
+	rm -f lib/*.o lib/*.a lib/*.so* $(TOOLS) $(UNIT_BIN) $(HELP_BIN) vexfs.pc bench/dirscale bench/txnbench
 	rm -rf tests/fuzz/bin build-asan

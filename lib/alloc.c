@@ -178,6 +178,21 @@ static int bm_create(struct vx_fs *fs, vx_blk_t base, uint32_t nblocks,
 	if (!err && cap > nbits)
 		err = bm_set(&bm, nbits, cap - nbits, true);
 	bm_release(&bm);
+	/* the set-up is no transaction's: home at once, in the state the
+	 * "uninitialised" flag stands for, so that a header saying either
+	 * agrees with the disk whatever becomes of the transaction */
+	for (uint32_t i = 0; i < nblocks && !err; i++) {
+		struct vx_buf *b;
+
+		err = vx_cache_get(fs->cache, base + i, 0, &b);
+		if (err)
+			break;
+		memcpy(fs->scratch, b->data, fs->bsize);
+		vx_mhdr_seal(fs->scratch, fs->bsize);
+		err = vx_io_write(fs->io, (base + i) * fs->bsize, fs->scratch,
+				  fs->bsize);
+		vx_cache_put(fs->cache, b);
+	}
 	return err;
 }
 
@@ -387,7 +402,6 @@ static int itable_extend(struct vx_fs *fs, uint32_t g, uint64_t slot)
 	struct vx_group *grp = &fs->groups[g];
 	uint64_t ipb = fs->inodes_per_block;
 	uint64_t first = grp->itable_init / ipb, last = slot / ipb;
-
 	for (uint64_t i = first; i <= last; i++) {
 		struct vx_buf *b;
 		int err = vx_cache_get(fs->cache, grp->itable + i,
@@ -396,6 +410,10 @@ static int itable_extend(struct vx_fs *fs, uint32_t g, uint64_t slot)
 			return err;
 		vx_cache_dirty(fs->cache, b, false);
 		err = vx_tx_note_dirty(fs, b);
+		/* zeroes home at once: no transaction's (see bm_create) */
+		if (!err)
+			err = vx_io_write(fs->io, b->blkno * fs->bsize, b->data,
+					  fs->bsize);
 		vx_cache_put(fs->cache, b);
 		if (err)
 			return err;

@@ -85,6 +85,8 @@ struct vx_fs {
 					 * between operations */
 	struct vx_txstate *tx;		/* transactions (read-write opens) */
 	struct vx_txfam *cur;		/* transaction of the running op */
+	uint8_t *scratch;		/* one block, under fs->lock */
+	bool undoing;			/* a rollback runs: stamp nothing */
 };
 
 /* ---- transaction hooks (txn.c): the structure modules call these as

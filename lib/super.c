@@ -69,7 +69,9 @@ void vx_meta_init(struct vx_fs *fs, struct vx_buf *b, uint16_t type)
 
 void vx_meta_dirty(struct vx_fs *fs, struct vx_buf *b)
 {
-	vx_put64(b->data + 24, fs->sb.last_seq);
+	/* a transaction's blocks get its sequence number at its commit */
+	if (!fs->cur && !fs->undoing)
+		vx_put64(b->data + 24, fs->sb.last_seq);
 	vx_cache_dirty(fs->cache, b, true);
 	tx_hook(fs, vx_tx_note_dirty(fs, b));
 }
@@ -232,6 +234,7 @@ static void fs_free(struct vx_fs *fs)
 	free(fs->groups);
 	free(fs->gdirty);
 	free(fs->ihint);
+	free(fs->scratch);
 	pthread_mutex_destroy(&fs->lock);
 	free(fs);
 }
@@ -269,6 +272,9 @@ static int fs_setup(struct vx_fs *fs, const struct vx_open_opts *o)
 	if (!fs->groups || !fs->gdirty || !fs->ihint)
 		return -ENOMEM;
 	fs->alloc_cursor = fs->sb.journal_start + fs->sb.journal_blocks;
+	fs->scratch = malloc(fs->bsize);
+	if (!fs->scratch)
+		return -ENOMEM;
 	return vx_cache_new(fs->io, fs->bsize, o->cache_bytes ? o->cache_bytes :
 			    DEFAULT_CACHE_BYTES, &fs->cache);
 }

@@ -26,6 +26,11 @@
  *       trace on disk or in the cache: by (T1) none of its changes can
  *       be written home, and by (T2) undoing its entries restores every
  *       block and inode it changed and frees everything it allocated.
+ *       Two things are not part of any transaction and stay: the first
+ *       set-up of a group's bitmaps and inode-table blocks (written home
+ *       at once, in the state their "uninitialised" flag stands for, so
+ *       any header agrees with them; alloc.c), and the contents of
+ *       blocks that are free again (file data it wrote in place).
  *  (T1) every buffer a transaction changes is held (txns > 0) from its
  *       first change until the transaction ends.
  *  (T2) every change is preceded by a rollback entry of the innermost
@@ -36,8 +41,9 @@
  *  (T3) locks are two-phase: taken during the transaction, released
  *       at its end (read committed releases shared locks after each
  *       read); an operation's error undoes the operation's scope only.
- *  (T4) wait-die: a transaction only ever waits for younger ones, so no
- *       cycle of waits can form (txn_lock.c).
+ *  (T4) no transaction waits in a cycle: one about to wait checks the
+ *       wait-for graph and fails with VX_EDEADLOCK instead of closing a
+ *       cycle; every other wait ends within commit_timeout (txn_lock.c).
  *  (T5) the journal image of a block shared between transactions (a
  *       bitmap, an inode-table block, a group header) holds exactly the
  *       committed state: other running transactions' allocations and
@@ -439,12 +445,13 @@ int vx_tx_note_data(struct vx_fs *fs, vx_blk_t blk, uint32_t crc)
 	return 0;
 }
 
+/* in place only in the scope that allocated the block: an earlier
+ * scope's data may have to come back (T2), so it is redirected too */
 bool vx_tx_own_data(struct vx_fs *fs, vx_blk_t blk)
 {
 	struct vx_txfam *f = writer(fs);
-	int64_t i;
 
-	return f && kmap_get(&f->map, K_DATA | blk, &i);
+	return f && in_scope(f, K_DATA | blk) >= 0;
 }
 
 static bool keyed(uint8_t kind)
@@ -506,6 +513,7 @@ int vx_tx_undo(struct vx_txfam *f, size_t mark)
 	int err = 0;
 
 	fs->cur = NULL;		/* the undo itself is not recorded */
+	fs->undoing = true;
 	while (f->nents > mark) {
 		struct rb_ent *e = &f->ents[--f->nents];
 		struct gtx *g;
@@ -532,7 +540,11 @@ int vx_tx_undo(struct vx_txfam *f, size_t mark)
 			g = gtx_of(fs, vx_ino_group(fs, e->key), true);
 			g->un_inodes--;
 			g->un_dirs -= e->aux;
+			/* the number is free again: so is its lock (T3's
+			 * locks guard inodes, and this one never was) */
+			vx_unlock_inode(f, e->key);
 			break;
+
 		default:		/* deferred frees, data crcs: dropped */
 			break;
 		}
@@ -549,6 +561,7 @@ int vx_tx_undo(struct vx_txfam *f, size_t mark)
 			err = VX_EROLLBACK;
 	}
 	fs->cur = saved;
+	fs->undoing = false;
 	if (err) {
 		vx_log(fs, VX_LOG_ERR, "transaction %llu: rollback failed",
 		       (unsigned long long)f->id);
@@ -594,8 +607,10 @@ void vx_tx_release(struct vx_txfam *f)
 
 	drop_holds(f);
 	unlink_running(f);
+	/* (T3) at the end, and before fs->lock goes: once a commit's frees
+	 * can be applied, no lock of it may name an inode reused */
+	vx_unlock_all(f);
 	pthread_mutex_unlock(&fs->lock);
-	vx_unlock_all(f);			/* (T3) at the end */
 	for (unsigned i = 0; i < f->depth; i++)
 		free(f->levels[i]);
 	free(f->levels);
@@ -891,10 +906,8 @@ void vx_op_enter(struct vx_opctx *c)
 	c->nops_mark = f->nops;
 	c->outer_scope = f->scope;
 	f->scope = ++f->next_scope;
-	if (c->write) {
+	if (c->write)
 		c->fs->cur = f;
-		c->fs->sb.last_seq = c->fs->tx->next_seq;
-	}
 }
 
 int vx_op_leave(struct vx_opctx *c, int err)

@@ -407,6 +407,65 @@ static void set_seq(struct vx_buf *b, void *arg)
 	b->seq = *(uint64_t *)arg;
 }
 
+/* hold @b for @f as if it changed it (T1) */
+static int pin(struct vx_fs *fs, struct vx_txfam *f, struct vx_buf *b)
+{
+	int64_t v;
+
+	if (kmap_get(&f->map, K_PIN | b->blkno, &v)) {
+		vx_cache_put(fs->cache, b);
+		return 0;
+	}
+	if (grow((void **)&f->pins, &f->cpins, f->npins + 1, sizeof(*f->pins)) ||
+	    kmap_put(&f->map, K_PIN | b->blkno, 0)) {
+		vx_cache_put(fs->cache, b);
+		return -ENOMEM;
+	}
+	vx_cache_dirty(fs->cache, b, true);
+	__atomic_add_fetch(&b->txns, 1, __ATOMIC_RELEASE);
+	f->pins[f->npins++] = b;	/* keeps the reference taken */
+	return 0;
+}
+
+/* the bitmap blocks holding the bits this commit frees: they are logged
+ * with the bits clear (the frees reach the live bitmap once durable) */
+static int pin_free_bitmaps(struct builder *b)
+{
+	struct vx_fs *fs = b->fs;
+	const struct txpay *p = b->p;
+	uint64_t per = fs->bits_per_bitmap;
+	int err = 0;
+
+	for (size_t i = 0; i < p->nfrees && !err; i++) {
+		const struct rb_ent *e = &p->frees[i];
+		struct vx_glayout gl;
+		uint64_t first, last;
+		vx_blk_t base;
+		uint32_t g;
+
+		if (e->kind == RB_FREE) {
+			g = (uint32_t)(e->key / fs->sb.group_blocks);
+			vx_group_layout(&fs->sb, g, &gl);
+			first = e->key - gl.start;
+			last = first + e->count - 1;
+			base = gl.bbitmap;
+		} else {
+			g = vx_ino_group(fs, e->key);
+			vx_group_layout(&fs->sb, g, &gl);
+			first = last = (e->key - 1) % fs->sb.inodes_per_group;
+			base = gl.ibitmap;
+		}
+		for (uint64_t k = first / per; k <= last / per && !err; k++) {
+			struct vx_buf *buf;
+
+			err = vx_cache_get(fs->cache, base + k, 0, &buf);
+			if (!err)
+				err = pin(fs, b->f, buf);
+		}
+	}
+	return err;
+}
+
 /* build the payload of @f as commit @seq; fs->lock held */
 static int build(struct vx_fs *fs, struct vx_txfam *f, uint64_t seq,
 		 struct txpay *p)
@@ -416,6 +475,10 @@ static int build(struct vx_fs *fs, struct vx_txfam *f, uint64_t seq,
 
 	p->seq = seq;
 	err = add_frees(&b);
+	if (!err)	/* pending from here: the images show them free */
+		err = pend_add(fs, p, false);
+	if (!err)
+		err = pin_free_bitmaps(&b);
 	for (size_t i = 0; i < f->npins && !err; i++) {
 		struct vx_buf *buf = f->pins[i];
 		uint8_t *img;
@@ -462,10 +525,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void account(struct vx_fs *fs, const struct vx_txfam *f)
+static void account(struct vx_fs *fs, const struct timespec *start)
 {
-	uint64_t t0 = (uint64_t)f->t0.tv_sec * 1000000000ull +
-		      (uint64_t)f->t0.tv_nsec;
+	uint64_t t0 = (uint64_t)start->tv_sec * 1000000000ull +
+		      (uint64_t)start->tv_nsec;
 	uint64_t ns = now_ns() - t0, us = ns / 1000;
 	int bucket = 0;
 
@@ -511,8 +574,6 @@ int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq_out)
 		}
 		if (!err)
 			err = build(fs, f, seq, p);
-		if (!err)
-			err = pend_add(fs, p, false);
 		if (!err && vx_journal_blocks(t->j, &p->jt) >
 			    vx_journal_capacity(t->j))
 			err = VX_ETXNFULL;
@@ -548,31 +609,27 @@ int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq_out)
 	}
 	if (p) {
 		t->next_seq = seq + 1;
+		fs->sb.last_seq = seq;
 		for (size_t i = 0; i < f->npins; i++)
 			vx_cache_locked(fs->cache, set_seq, f->pins[i], &seq);
 		p->async = async;
 		cds_wfcq_node_init(&p->node);
 		cds_wfcq_enqueue(&t->qhead, &t->qtail, &p->node); /* in order */
 	}
-	f->t0 = t0;
 	vx_tx_release(f);		/* buffers and locks; unlocks fs */
 	if (seq_out)
 		*seq_out = seq;
-	if (!p)
-		return 0;
-	if (async) {
+	if (p && async) {
 		pthread_mutex_lock(&t->dlock);
 		t->async_pending++;
 		pthread_cond_broadcast(&t->dcond);
 		pthread_mutex_unlock(&t->dlock);
-		TX_STAT(fs, commits, 1);
-		return 0;
+	} else if (p) {
+		err = vx_tx_drain(fs, seq, true);	/* (I2) */
 	}
-	err = vx_tx_drain(fs, seq, true);	/* (I2) */
-	if (!err) {
-		struct vx_txfam tmp = { .t0 = t0 };
-		account(fs, &tmp);
-	}
+	/* committed (in memory at least, even on VX_ETIMEOUT) */
+	if (!err || err == VX_ETIMEOUT)
+		account(fs, &t0);
 	return err;
 }
 
@@ -701,24 +758,32 @@ int vx_tx_drain(struct vx_fs *fs, uint64_t upto, bool wait)
 		ts.tv_nsec -= 1000000000;
 	}
 	for (;;) {
+		uint64_t gen;
 		int err;
 
 		if (__atomic_load_n(&t->durable, __ATOMIC_ACQUIRE) >= upto)
 			return 0;
 		if (t->error)
 			return t->error;
+		/* a writer that finishes after our try bumps the generation
+		 * (once it let go of the role), so no wake-up is missed */
+		gen = __atomic_load_n(&t->wgen, __ATOMIC_ACQUIRE);
 		if (pthread_mutex_trylock(&t->wlock) == 0) {
 			if (__atomic_load_n(&t->durable, __ATOMIC_ACQUIRE) < upto)
 				write_batch(fs);
 			pthread_mutex_unlock(&t->wlock);
+			pthread_mutex_lock(&t->dlock);
+			t->wgen++;
+			pthread_cond_broadcast(&t->dcond);
+			pthread_mutex_unlock(&t->dlock);
 			continue;
 		}
 		if (!wait)
 			return 0;
 		pthread_mutex_lock(&t->dlock);
 		err = 0;
-		if (__atomic_load_n(&t->durable, __ATOMIC_ACQUIRE) < upto &&
-		    !t->error)
+		while (!err && t->wgen == gen && !t->error &&
+		       __atomic_load_n(&t->durable, __ATOMIC_ACQUIRE) < upto)
 			err = pthread_cond_timedwait(&t->dcond, &t->dlock, &ts);
 		pthread_mutex_unlock(&t->dlock);
 		if (err == ETIMEDOUT &&

@@ -10,6 +10,8 @@
 #include <urcu/wfcqueue.h>
 #include "fs_int.h"
 
+struct ilock;
+
 /* rollback entry kinds */
 enum {
 	RB_BLOCK = 1,	/* before-image of an owned metadata block */
@@ -76,6 +78,8 @@ struct vx_txfam {
 	struct lockref *locks;
 	size_t nlocks, clocks;
 	struct kmap lockmap;		/* inode -> index in locks */
+	struct ilock *waiting;		/* the lock it waits for (T4) */
+	int wmode;
 	uint64_t n_alloc, n_free, n_data;	/* entries of those kinds */
 	uint8_t *ops;			/* op records */
 	size_t ops_len, ops_cap;
@@ -119,8 +123,6 @@ struct gtx {
 	uint32_t pend_blocks, pend_inodes, pend_dirs;
 };
 
-struct ilock;
-
 struct vx_txstate {
 	struct vx_txn_tunables tun;
 	struct vx_journal *j;
@@ -140,6 +142,7 @@ struct vx_txstate {
 	struct cds_wfcq_head qhead;
 	struct cds_wfcq_tail qtail;
 	pthread_mutex_t wlock;		/* the writer role */
+	uint64_t wgen;			/* writer turns ended (under dlock) */
 	pthread_mutex_t dlock;		/* durable, waits */
 	pthread_cond_t dcond;
 	pthread_cond_t slot_cond;	/* waits for a transaction slot */

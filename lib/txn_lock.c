@@ -2,11 +2,13 @@
  * txn_lock.c: inode locks for transactions.
  *
  * Two-phase locking (T3): shared locks to read an inode, exclusive to
- * change it, held to the end of the transaction.  Conflicts are resolved
- * by wait-die (T4): a transaction older than every holder in its way
- * waits (at most commit_timeout, then VX_ETIMEOUT); a younger one fails
- * at once with VX_EDEADLOCK.  Waits therefore only ever point from older
- * to younger transactions, and no cycle can form.
+ * change it, held to the end of the transaction.  A request that
+ * conflicts waits (at most commit_timeout, then VX_ETIMEOUT), unless
+ * waiting would close a cycle in the wait-for graph (T4): then it fails
+ * at once with VX_EDEADLOCK.  Each waiter waits on one lock, for the
+ * holders in its way; the graph is checked by the one about to wait,
+ * whose edge would be the last of any cycle, and again after each
+ * wake-up.
  *
  * One mutex guards the table (a hash of lock records); waiters sleep on
  * one condition variable, woken whenever a lock is released.  Lock
@@ -72,25 +74,49 @@ static bool holds_s(const struct ilock *l, const struct vx_txfam *f)
 	return false;
 }
 
-/* 0: grantable; else the oldest other holder in the way (via @by) */
+/* is some other holder of @l in the way of @f asking for @mode? */
 static bool conflict(const struct ilock *l, const struct vx_txfam *f,
-		     int mode, uint64_t *oldest)
+		     int mode)
 {
-	bool c = false;
-
-	*oldest = UINT64_MAX;
-	if (l->x && l->x != f) {
-		c = true;
-		*oldest = l->x->id;
-	}
+	if (l->x && l->x != f)
+		return true;
 	if (mode == LK_X)
 		for (size_t i = 0; i < l->ns; i++)
-			if (l->s[i] != f) {
-				c = true;
-				if (l->s[i]->id < *oldest)
-					*oldest = l->s[i]->id;
-			}
-	return c;
+			if (l->s[i] != f)
+				return true;
+	return false;
+}
+
+/* does @from wait, directly or through others, for @target? */
+static bool waits_for(const struct vx_txfam *from,
+		      const struct vx_txfam *target, unsigned depth)
+{
+	const struct ilock *l = from->waiting;
+
+	if (!l || depth > 4096)
+		return depth > 4096;	/* absurdly deep: call it a cycle */
+	if (l->x && l->x != from &&
+	    (l->x == target || waits_for(l->x, target, depth + 1)))
+		return true;
+	if (from->wmode == LK_X)
+		for (size_t i = 0; i < l->ns; i++)
+			if (l->s[i] != from && (l->s[i] == target ||
+			    waits_for(l->s[i], target, depth + 1)))
+				return true;
+	return false;
+}
+
+/* (T4) would @f waiting for @l (in @mode) close a cycle? */
+static bool would_deadlock(struct vx_txfam *f, const struct ilock *l,
+			   int mode)
+{
+	if (l->x && l->x != f && waits_for(l->x, f, 0))
+		return true;
+	if (mode == LK_X)
+		for (size_t i = 0; i < l->ns; i++)
+			if (l->s[i] != f && waits_for(l->s[i], f, 0))
+				return true;
+	return false;
 }
 
 static int remember(struct vx_txfam *f, vx_ino_t ino, int mode)
@@ -156,7 +182,6 @@ int vx_lock_inode(struct vx_txfam *f, vx_ino_t ino, int mode)
 	struct vx_txstate *t = fs->tx;
 	struct timespec ts, w0, w1;
 	bool waited = false;
-	uint64_t oldest;
 	struct ilock *l;
 	int err = 0;
 
@@ -166,8 +191,8 @@ int vx_lock_inode(struct vx_txfam *f, vx_ino_t ino, int mode)
 		pthread_mutex_unlock(&t->lk);
 		return -ENOMEM;
 	}
-	while (conflict(l, f, mode, &oldest)) {
-		if (oldest < f->id) {		/* (T4) the younger dies */
+	while (conflict(l, f, mode)) {
+		if (would_deadlock(f, l, mode)) {	/* (T4) */
 			err = VX_EDEADLOCK;
 			break;
 		}
@@ -185,10 +210,13 @@ int vx_lock_inode(struct vx_txfam *f, vx_ino_t ino, int mode)
 			}
 		}
 		l->waiters++;
+		f->waiting = l;
+		f->wmode = mode;
 		err = pthread_cond_timedwait(&t->lk_cond, &t->lk, &ts);
+		f->waiting = NULL;
 		l->waiters--;
 		if (err == ETIMEDOUT) {
-			err = conflict(l, f, mode, &oldest) ? VX_ETIMEOUT : 0;
+			err = conflict(l, f, mode) ? VX_ETIMEOUT : 0;
 			break;
 		}
 		err = 0;

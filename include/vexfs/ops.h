@@ -115,8 +115,9 @@ int vx_read(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off, voi
 	    size_t len, size_t *done);
 
 /* vx_write - write @len bytes at @off, allocating blocks (contiguous when
- * possible) and growing the size.  VX_ENOSPC leaves the file as it was
- * before the call's first block that did not fit. */
+ * possible) and growing the size.  All or nothing: VX_ENOSPC leaves the
+ * file as it was.  Data a committed transaction holds is not overwritten
+ * in place: the new contents go to new blocks (redirect-on-write). */
 int vx_write(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off, const void *buf,
 	     size_t len);
 

@@ -35,11 +35,13 @@
  * with its own transaction; a handle is used by one thread at a time.
  * Inodes are locked two-phase: shared to read, exclusive to change, held
  * to the end of the transaction (read committed drops shared locks as
- * soon as the read is done).  Conflicts wait, older transactions for
- * younger ones; a younger transaction that would wait for an older one
- * fails at once with VX_EDEADLOCK (wait-die), so no set of transactions
- * can wait for each other in a cycle.  No wait lasts longer than
- * commit_timeout (VX_ETIMEOUT).
+ * soon as the read is done).  A conflicting request waits, unless the
+ * wait would close a cycle of transactions waiting for each other: then
+ * it fails at once with VX_EDEADLOCK (the transaction is FAILED; abort
+ * it and retry).  No wait lasts longer than commit_timeout
+ * (VX_ETIMEOUT).  Locks are released when the transaction is committed
+ * in memory, before its flush: a transaction that saw its changes
+ * commits after it.
  *
  * Group commit: committing transactions go onto a lock-free queue; one
  * of the committing threads writes up to batch_size of them as one
