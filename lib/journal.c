@@ -167,6 +167,7 @@ void vx_journal_close(struct vx_journal *j)
 		return;
 	free(j->buf);
 	free(j->buf2);
+	free(j->stage);
 	free(j);
 }
 
@@ -226,17 +227,55 @@ static bool needs_escape(const uint8_t *d)
 	return vx_get32(d) == VX_JOURNAL_MAGIC;
 }
 
-/* write one sealed header block or one logged block, chaining the crc */
+/* stage one sealed header block or one logged block, chaining the crc;
+ * a transaction goes to the device in as few writes as the circle
+ * allows (stage_flush) */
 static int put_block(struct vx_journal *j, uint64_t *pos, const uint8_t *b,
 		     uint32_t *crc)
 {
-	int err = jl_write(j, *pos, b);
+	if (j->nstage == j->cstage)
+		return -EOVERFLOW;	/* vx_journal_blocks miscounted */
+	memcpy(j->stage + j->nstage++ * j->bsize, b, j->bsize);
+	*crc = vx_crc32c(*crc, b, j->bsize);
+	*pos = jl_next(j, *pos);
+	return 0;
+}
 
-	if (!err) {
-		*crc = vx_crc32c(*crc, b, j->bsize);
-		*pos = jl_next(j, *pos);
+/* write the staged blocks from log position @pos0 on */
+static int stage_flush(struct vx_journal *j, uint64_t pos0)
+{
+	uint64_t done = 0;
+
+	while (done < j->nstage) {
+		uint64_t room = j->len - pos0, n = j->nstage - done;
+		int err;
+
+		if (n > room)
+			n = room;	/* up to the end of the circle */
+		err = vx_io_write(j->io, (j->start + pos0) * j->bsize,
+				  j->stage + done * j->bsize, n * j->bsize);
+		if (err)
+			return err;
+		done += n;
+		pos0 = 1;
 	}
-	return err;
+	j->nstage = 0;
+	return 0;
+}
+
+static int stage_reserve(struct vx_journal *j, uint64_t blocks)
+{
+	uint8_t *p;
+
+	j->nstage = 0;
+	if (blocks <= j->cstage)
+		return 0;
+	p = realloc(j->stage, blocks * j->bsize);
+	if (!p)
+		return -ENOMEM;
+	j->stage = p;
+	j->cstage = blocks;
+	return 0;
 }
 
 static uint64_t tags_per_desc(const struct vx_journal *j)
@@ -422,7 +461,9 @@ int vx_journal_write(struct vx_journal *j, const struct vx_jtxn *t,
 	if (!j->unflushed)
 		j->batch_first = seq;
 	pos = pos0 = j->js.tail ? j->head : 1;
-	err = write_descs(j, t, seq, &pos, &crc);
+	err = stage_reserve(j, total);
+	if (!err)
+		err = write_descs(j, t, seq, &pos, &crc);
 	w = (struct opw){ .seq = seq, .pos = &pos, .crc = &crc };
 	if (!err)
 		op_blocks(j, t, write_op_block, &w, &err);
@@ -441,9 +482,10 @@ int vx_journal_write(struct vx_journal *j, const struct vx_jtxn *t,
 		vx_put32(j->buf + 64, (uint32_t)now.tv_nsec);
 		vx_put64(j->buf + 72, j->batch_first);
 		jhdr_seal(j, j->buf);
-		err = jl_write(j, pos, j->buf);
-		pos = jl_next(j, pos);
+		err = put_block(j, &pos, j->buf, &crc);
 	}
+	if (!err)
+		err = stage_flush(j, pos0);
 	/* an empty log must say where it now starts, in the same flush */
 	if (!err && !j->js.tail)
 		err = jl_write_jsuper(j, pos0, seq);

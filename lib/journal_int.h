@@ -24,6 +24,8 @@ struct vx_journal {
 	uint8_t *buf, *buf2;		/* one block of scratch each */
 	uint64_t cycle;			/* log cycles: +1 each time it empties */
 	int64_t fixed_time;		/* commit time to record (0: now) */
+	uint8_t *stage;			/* a transaction's blocks, to write */
+	uint64_t nstage, cstage;
 };
 
 static inline uint64_t jl_cap(const struct vx_journal *j)

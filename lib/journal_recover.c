@@ -24,6 +24,7 @@ struct jtag {
 	uint64_t pos;			/* log position of the logged copy */
 	uint32_t flags;
 	uint32_t crc;
+	bool newer;			/* a later valid tag logs this home */
 };
 
 struct jtxn {
@@ -291,6 +292,44 @@ static long check_batch(struct vx_journal *j, const struct scan *s,
 
 /* ---- pass 3: replay ---- */
 
+struct hidx {
+	vx_blk_t home;
+	size_t i;
+};
+
+static int cmp_hidx(const void *a, const void *b)
+{
+	const struct hidx *x = a, *y = b;
+
+	if (x->home != y->home)
+		return x->home < y->home ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* mark the tags a later valid transaction logs again: only the newest
+ * image of a block needs writing home (the log replays to the same
+ * result, with far fewer writes for blocks every transaction logs) */
+static int mark_newer(struct scan *s)
+{
+	size_t n = s->ntxns ? s->txns[s->ntxns - 1].tag0 +
+			      s->txns[s->ntxns - 1].ntags : 0, k = 0;
+	struct hidx *h = malloc((n + 1) * sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		s->tags[i].newer = false;
+		if (!(s->tags[i].flags & VX_JT_DATA))
+			h[k++] = (struct hidx){ .home = s->tags[i].home, .i = i };
+	}
+	qsort(h, k, sizeof(*h), cmp_hidx);
+	for (size_t i = 0; i + 1 < k; i++)
+		if (h[i].home == h[i + 1].home)
+			s->tags[h[i].i].newer = true;
+	free(h);
+	return 0;
+}
+
 static int replay_txn(struct vx_journal *j, const struct scan *s,
 		      const struct jtxn *t, bool dry, struct vx_jrecovery *info)
 {
@@ -305,7 +344,7 @@ static int replay_txn(struct vx_journal *j, const struct scan *s,
 			continue;
 		}
 		info->blocks++;
-		if (dry)
+		if (dry || tag->newer)	/* a newer image follows */
 			continue;
 		err = jl_read(j, tag->pos, j->buf);
 		if (!err && (tag->flags & VX_JT_ESCAPED))
@@ -365,6 +404,8 @@ int vx_journal_recover(struct vx_journal *j, unsigned flags,
 		info->discard_reason = VX_EBADCRC;
 		cut(&s, (size_t)bad);	/* and check again without its revokes */
 	}
+	if (s.ntxns && mark_newer(&s))
+		cut(&s, 0), err = -ENOMEM;	/* nothing replayed */
 	for (size_t i = 0; i < s.ntxns; i++) {		/* pass 3 */
 		int e = replay_txn(j, &s, &s.txns[i], dry, info);
 

@@ -10,10 +10,10 @@
  * wfcqueue) in that order; then its buffers and locks are released.
  *
  * Group commit: a committing thread that finds no writer becomes the
- * writer.  It takes up to batch_size payloads off the queue, writes each
- * as one journal transaction, flushes once, publishes the new durable
- * sequence number and wakes the others (I2: nobody is told "durable"
- * before that flush returned).  Blocks a commit frees stay allocated in
+ * writer.  It takes up to batch_size payloads off the queue, merges them
+ * into one journal transaction (the newest image of each block), writes
+ * it, flushes once, publishes the new durable commit number and wakes
+ * the others (I2: nobody is told "durable" before that flush returned).  Blocks a commit frees stay allocated in
  * memory until it is durable, so no data can be written into them while
  * a crash could still bring back the transaction that used them.
  * Asynchronous commits leave the writing to a background flusher.
@@ -673,47 +673,157 @@ static void apply_frees(struct vx_fs *fs, uint64_t durable)
 	pthread_mutex_unlock(&fs->lock);
 }
 
+/* one journal transaction for a whole batch (what jbd2 calls a compound
+ * transaction): the newest image of each block, every data run, op
+ * record and revoke.  All of it is acknowledged after the one flush, so
+ * all or nothing for the batch is all or nothing for each commit in it */
+struct merged {
+	struct vx_jtxn jt;
+	vx_blk_t *home;
+	const void **data;
+	size_t nb, cb;
+	struct vx_jdata *runs;
+	size_t nr, cr;
+	vx_blk_t *rev;
+	size_t nv, cv;
+	uint8_t *ops;
+	size_t no, co;
+	struct kmap at;			/* home -> index in home[] */
+};
+
+static void merged_free(struct merged *m)
+{
+	free(m->home);
+	free(m->data);
+	free(m->runs);
+	free(m->rev);
+	free(m->ops);
+	kmap_free(&m->at);
+}
+
+static int merge(struct merged *m, const struct txpay *p)
+{
+	int64_t i;
+
+	/* a block freed here loses the older images of the batch: a
+	 * revoke spares the images of its own transaction (J6) */
+	for (uint64_t r = 0; r < p->jt.nrevoke; r++) {
+		vx_blk_t b0 = p->revoke[2 * r], n = p->revoke[2 * r + 1];
+
+		for (size_t k = 0; k < m->nb; k++)
+			if (m->data[k] && m->home[k] >= b0 && m->home[k] - b0 < n)
+				m->data[k] = NULL;	/* dropped below */
+		if (grow((void **)&m->rev, &m->cv, m->nv + 2, sizeof(*m->rev)))
+			return -ENOMEM;
+		m->rev[m->nv++] = b0;
+		m->rev[m->nv++] = n;
+	}
+	for (size_t k = 0; k < p->jt.nblocks; k++) {
+		if (kmap_get(&m->at, p->home[k] + 1, &i)) {
+			m->data[i] = p->data[k];	/* the newer image */
+			continue;
+		}
+		if (grow((void **)&m->home, &m->cb, m->nb + 1, sizeof(*m->home)) ||
+		    kmap_put(&m->at, p->home[k] + 1, (int64_t)m->nb))
+			return -ENOMEM;
+		m->data = realloc(m->data, m->cb * sizeof(*m->data));
+		if (!m->data)
+			return -ENOMEM;
+		m->home[m->nb] = p->home[k];
+		m->data[m->nb++] = p->data[k];
+	}
+	for (size_t k = 0; k < p->jt.ndata; k++) {
+		if (grow((void **)&m->runs, &m->cr, m->nr + 1, sizeof(*m->runs)))
+			return -ENOMEM;
+		m->runs[m->nr++] = p->runs[k];
+	}
+	if (p->jt.ops_len) {
+		if (grow((void **)&m->ops, &m->co, m->no + p->jt.ops_len, 1))
+			return -ENOMEM;
+		memcpy(m->ops + m->no, p->ops, p->jt.ops_len);
+		m->no += p->jt.ops_len;
+	}
+	return 0;
+}
+
+static void merged_done(struct merged *m)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->nb; i++)	/* the images a revoke dropped */
+		if (m->data[i]) {
+			m->home[k] = m->home[i];
+			m->data[k++] = m->data[i];
+		}
+	m->nb = k;
+	m->jt = (struct vx_jtxn){
+		.nblocks = m->nb, .home = m->home,
+		.data = (const void *const *)m->data,
+		.ndata = m->nr, .runs = m->runs,
+		.ops_len = m->no, .ops = m->ops,
+		.nrevoke = m->nv / 2, .revoke = m->rev };
+}
+
+static void stamp_homes(struct vx_fs *fs, const struct vx_jtxn *jt,
+			uint64_t cycle)
+{
+	for (size_t i = 0; i < jt->nblocks; i++) {
+		struct vx_buf *b = vx_cache_peek(fs->cache, jt->home[i]);
+
+		if (b) {
+			vx_cache_locked(fs->cache, stamp_epoch, b, &cycle);
+			vx_cache_put(fs->cache, b);
+		}
+	}
+}
+
+/* write @jt to the log: its blocks are in the live log from then on */
+static int log_one(struct vx_fs *fs, const struct vx_jtxn *jt,
+		   uint64_t *blocks)
+{
+	struct vx_txstate *t = fs->tx;
+	uint64_t cycle;
+	int err = vx_journal_write(t->j, jt, NULL);
+
+	if (err)
+		return err;
+	*blocks += vx_journal_blocks(t->j, jt);
+	cycle = vx_journal_cycle(t->j);
+	stamp_homes(fs, jt, cycle);
+	__atomic_store_n(&t->epoch, cycle, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* the writer: one batch; t->wlock held */
 static int write_batch(struct vx_fs *fs)
 {
 	struct vx_txstate *t = fs->tx;
 	unsigned max = t->tun.batching ? t->tun.batch_size : 1;
 	struct txpay **batch = calloc(max, sizeof(*batch));
-	uint64_t last = 0, blocks = 0, cycle;
+	struct merged m = { 0 };
+	uint64_t last = 0, blocks = 0;
 	unsigned n = 0;
 	int err = batch ? 0 : -ENOMEM;
 
 	while (!err && n < max) {
 		struct cds_wfcq_node *node =
 			__cds_wfcq_dequeue_blocking(&t->qhead, &t->qtail);
-		struct txpay *p;
-		uint64_t jseq;
 
 		if (!node)
 			break;
-		p = caa_container_of(node, struct txpay, node);
-		batch[n++] = p;
-		if (t->error) {
-			err = t->error;
-			break;
-		}
-		err = vx_journal_write(t->j, &p->jt, &jseq);
-		if (!err && jseq != p->seq)
-			err = VX_EJOURNAL;	/* numbering out of step */
-		if (err)
-			break;
-		blocks += vx_journal_blocks(t->j, &p->jt);
-		cycle = vx_journal_cycle(t->j);
-		for (size_t i = 0; i < p->jt.nblocks; i++) {
-			struct vx_buf *b = vx_cache_peek(fs->cache, p->home[i]);
-
-			if (b) {
-				vx_cache_locked(fs->cache, stamp_epoch, b, &cycle);
-				vx_cache_put(fs->cache, b);
-			}
-		}
-		__atomic_store_n(&t->epoch, cycle, __ATOMIC_RELEASE);
-		last = p->seq;
+		batch[n++] = caa_container_of(node, struct txpay, node);
+		last = batch[n - 1]->seq;
+		err = t->error ? t->error : merge(&m, batch[n - 1]);
+	}
+	if (!err && n) {
+		merged_done(&m);
+		/* a batch too big for the log goes in one by one */
+		if (vx_journal_blocks(t->j, &m.jt) <=
+		    vx_journal_capacity(t->j) / 2)
+			err = log_one(fs, &m.jt, &blocks);
+		else
+			for (unsigned i = 0; i < n && !err; i++)
+				err = log_one(fs, &batch[i]->jt, &blocks);
 	}
 	if (!err && n)
 		err = vx_journal_flush(t->j);	/* (I2) one flush a batch */
@@ -731,6 +841,7 @@ static int write_batch(struct vx_fs *fs)
 		       "filesystem takes no more changes", vx_strerror(err));
 		t->error = err;
 	}
+	merged_free(&m);
 	for (unsigned i = 0; i < n; i++)
 		pay_free(batch[i]);
 	free(batch);

@@ -44,8 +44,9 @@
  * commits after it.
  *
  * Group commit: committing transactions go onto a lock-free queue; one
- * of the committing threads writes up to batch_size of them as one
- * journal transaction with one flush and wakes the others.
+ * of the committing threads takes up to batch_size of them, writes them
+ * as one journal transaction (the newest image of each block they
+ * changed) with one flush, and wakes the others.
  * VX_TXN_ASYNC commits return before the flush; vx_txn_sync waits for
  * everything committed so far.
  */
@@ -87,8 +88,10 @@ int vx_txn_begin_nested(struct vx_txn *parent, int isolation,
 /*
  * vx_txn_commit - commit @tx and free the handle.  For a child: merge
  * into the parent.  For the outermost level: durable on return unless
- * VX_TXN_ASYNC; @seq (may be NULL) receives the journal sequence number
- * that holds it (0 for a transaction that changed nothing).  On an error
+ * VX_TXN_ASYNC; @seq (may be NULL) receives its commit number (commit
+ * order, stamped in the headers of the blocks it changed; 0 for a
+ * transaction that changed nothing).  The batch it was flushed in is one
+ * journal transaction, with a sequence number of its own.  On an error
  * the transaction was aborted (nothing of it is on disk or in memory),
  * except VX_ETIMEOUT from the durability wait: the transaction is
  * committed in memory and will reach the journal; vx_txn_sync tells.

@@ -44,14 +44,26 @@ static int cut_read(struct vx_io *io, uint64_t off, void *b, size_t n)
 	return vx_io_read(((struct cut_io *)io)->lower, off, b, n);
 }
 
+/* a crash can tear a write of several blocks anywhere: every block of
+ * a write counts as one write of its own */
 static int cut_write(struct vx_io *io, uint64_t off, const void *b, size_t n)
 {
 	struct cut_io *c = (struct cut_io *)io;
-	long w = c->writes++;
 
-	if ((c->keep_first >= 0 && w >= c->keep_first) || w == c->drop_only)
-		return 0;	/* lost in the crash */
-	return vx_io_write(c->lower, off, b, n);
+	for (size_t done = 0; done < n; done += BS) {
+		long w = c->writes++;
+		size_t k = n - done < BS ? n - done : BS;
+		int err;
+
+		if ((c->keep_first >= 0 && w >= c->keep_first) ||
+		    w == c->drop_only)
+			continue;	/* lost in the crash */
+		err = vx_io_write(c->lower, off + done,
+				  (const uint8_t *)b + done, k);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static int cut_flush(struct vx_io *io)

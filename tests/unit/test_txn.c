@@ -1813,19 +1813,23 @@ static int rec_write(struct vx_io *io, uint64_t off, const void *b, size_t n)
 	int err = 0;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->on) {
+	/* a crash can tear a write of several blocks anywhere: each 1 KiB
+	 * (the smallest block) is recorded as a write of its own */
+	for (size_t done = 0; r->on && !err && done < n; done += 1024) {
+		size_t k = n - done < 1024 ? n - done : 1024;
+
 		if (r->n == r->cap) {
 			r->cap = r->cap ? 2 * r->cap : 64;
 			r->w = realloc(r->w, r->cap * sizeof(*r->w));
 		}
 		if (r->w)
-			r->w[r->n].data = malloc(n);
+			r->w[r->n].data = malloc(k);
 		if (!r->w || !r->w[r->n].data) {
 			err = -ENOMEM;
 		} else {
-			r->w[r->n].off = off;
-			r->w[r->n].len = n;
-			memcpy(r->w[r->n].data, b, n);
+			r->w[r->n].off = off + done;
+			r->w[r->n].len = k;
+			memcpy(r->w[r->n].data, (const uint8_t *)b + done, k);
 			r->n++;
 		}
 	}
