@@ -54,7 +54,7 @@ $(SHARED): $(LIB_PIC)
 mkfs/mkfs.vexfs: $(MKFS_SRC) $(STATIC) $(HDRS) $(wildcard mkfs/*.h)
 	$(CC) $(CFLAGS) -Imkfs -o $@ $(MKFS_SRC) $(STATIC) $(TOOL_LIBS) $(LIB_LIBS)
 
-tests/unit/test_%: tests/unit/test_%.c $(STATIC) $(HDRS)
+tests/unit/test_%: tests/unit/test_%.c $(STATIC) $(HDRS) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) -lcmocka $(LIB_LIBS)
 bench/%: bench/%.c $(STATIC) $(HDRS)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) $(LIB_LIBS)

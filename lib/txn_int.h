@@ -159,11 +159,13 @@ struct vx_txstate {
 	struct vx_txn_stats st;
 };
 
-/* txn.c */
+/* txn.c, txn_undo.c */
 int vx_tx_setup(struct vx_fs *fs);	/* at open, read-write */
 void vx_tx_teardown(struct vx_fs *fs);
 void vx_tx_clear_scope(struct vx_txfam *f, size_t mark);
 int vx_tx_undo(struct vx_txfam *f, size_t mark);
+/* unhold every buffer, free every entry (fs->lock held) */
+void vx_tx_drop_holds(struct vx_txfam *f);
 void vx_tx_release(struct vx_txfam *f);
 void vx_tx_stat_add(struct vx_fs *fs, size_t field, uint64_t n);
 #define TX_STAT(fs, f, n) \
@@ -206,7 +208,10 @@ struct vx_txfam *vx_lock_writer(struct vx_fs *fs, vx_ino_t ino);
 void vx_locks_free(struct vx_fs *fs);
 int vx_locks_init(struct vx_fs *fs);
 
-/* txn_commit.c */
+/* txn_commit.c, txn_group.c */
+int vx_tx_grow(void **v, size_t *c, size_t need, size_t elem);
+void vx_tx_pay_free(struct txpay *p);
+
 int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq);
 int vx_tx_drain(struct vx_fs *fs, uint64_t upto, bool wait);
 int vx_tx_checkpoint(struct vx_fs *fs);
