@@ -296,49 +296,11 @@ int vx_alloc_blocks(struct vx_fs *fs, vx_blk_t goal, uint64_t want,
 	return VX_ENOSPC;
 }
 
-/* (A1) every block of the range is in use (and not metadata) */
-static int check_used(struct vx_fs *fs, vx_blk_t start, uint64_t count)
-{
-	while (count) {
-		uint32_t g = (uint32_t)(start / fs->sb.group_blocks);
-		struct vx_group *grp;
-		struct bitmap bm;
-		uint64_t bit, n;
-		int err;
-
-		if (start >= fs->sb.block_count || g >= fs->sb.group_count)
-			return VX_ECORRUPT;
-		grp = &fs->groups[g];
-		bit = start - grp->start;
-		n = grp->nblocks - bit < count ? grp->nblocks - bit : count;
-		if (bit < grp->meta_blocks)
-			return VX_ECORRUPT;
-		err = group_bbitmap(fs, g, &bm);
-		if (!err)
-			err = bm_all_set(&bm, bit, n);
-		bm_release(&bm);
-		if (err)
-			return err;
-		start += n;
-		count -= n;
-	}
-	return 0;
-}
-
-int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count)
-{
-	int err;
-
-	if (fs->cur) {		/* inside a transaction: at its commit */
-		err = check_used(fs, start, count);
-		if (!err)
-			err = vx_tx_defer_free(fs, start, count);
-		return err < 0 ? err : 0;
-	}
-	return vx_free_blocks_now(fs, start, count);
-}
-
-int vx_free_blocks_now(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+/* check that every block of the range is in use and not metadata (A1:
+ * no double free), group by group; with @apply, free them too (a range
+ * that fails the check in a later group leaves the earlier freed) */
+static int free_range(struct vx_fs *fs, vx_blk_t start, uint64_t count,
+		      bool apply)
 {
 	while (count) {
 		uint32_t g = (uint32_t)(start / fs->sb.group_blocks);
@@ -351,28 +313,46 @@ int vx_free_blocks_now(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 			return VX_ECORRUPT;	/* past the end: never loop */
 		grp = &fs->groups[g];
 		bit = start - grp->start;
-		n = grp->nblocks - bit;
-		if (n > count)
-			n = count;
+		n = grp->nblocks - bit < count ? grp->nblocks - bit : count;
 		if (bit < grp->meta_blocks)
 			return VX_ECORRUPT;	/* never free metadata */
 		err = group_bbitmap(fs, g, &bm);
 		if (!err)
-			err = bm_all_set(&bm, bit, n);	/* (A1) no double free */
-		if (!err)
+			err = bm_all_set(&bm, bit, n);	/* (A1) */
+		if (!err && apply)
 			err = bm_set(&bm, bit, n, false);
 		bm_release(&bm);
 		if (err)
 			return err;
-		for (uint64_t i = 0; i < n; i++)
-			vx_cache_forget(fs->cache, start + i);
-		grp->free_blocks += (uint32_t)n;
-		fs->sb.free_blocks += n;
-		fs->gdirty[g] = 1;
+		if (apply) {
+			for (uint64_t i = 0; i < n; i++)
+				vx_cache_forget(fs->cache, start + i);
+			grp->free_blocks += (uint32_t)n;
+			fs->sb.free_blocks += n;
+			fs->gdirty[g] = 1;
+		}
 		start += n;
 		count -= n;
 	}
 	return 0;
+}
+
+int vx_free_blocks(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+{
+	int err;
+
+	if (fs->cur) {		/* inside a transaction: at its commit */
+		err = free_range(fs, start, count, false);
+		if (!err)
+			err = vx_tx_defer_free(fs, start, count);
+		return err < 0 ? err : 0;
+	}
+	return free_range(fs, start, count, true);
+}
+
+int vx_free_blocks_now(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+{
+	return free_range(fs, start, count, true);
 }
 
 int vx_block_in_use(struct vx_fs *fs, vx_blk_t b, bool *used)

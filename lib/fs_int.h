@@ -208,6 +208,15 @@ int vx_dir_set_parent(struct vx_fs *fs, struct vx_inode *dir, vx_ino_t p);
 int vx_dir_iterate(struct vx_fs *fs, struct vx_inode *dir, vx_dirent_fn fn,
 		   void *ctx);
 
+/* ---- operations (ops.c) ---- */
+/* one path component: not empty, no '/', not "." or "..", at most
+ * VX_NAME_MAX bytes (-EINVAL, -ENAMETOOLONG); *@len its length */
+int vx_check_name(const char *name, size_t *len);
+
+/* growable array: room for @need elements of @elem bytes in *@v, whose
+ * capacity is *@cap (doubling); 0 or -ENOMEM */
+int vx_grow(void **v, size_t *cap, size_t need, size_t elem);
+
 /* ---- file data (file.c) ---- */
 int vx_file_read(struct vx_fs *fs, struct vx_inode *ino, uint64_t off,
 		 void *buf, size_t len, size_t *done);

@@ -26,23 +26,6 @@ static uint64_t used(const struct vx_journal *j)
 	return (j->head + jl_cap(j) - j->js.tail) % jl_cap(j);
 }
 
-int jl_grow(void **v, size_t *c, size_t need, size_t elem)
-{
-	void *p;
-	size_t n = *c ? *c : 16;
-
-	if (need <= *c)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*v, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*c = n;
-	return 0;
-}
-
 /* ---- block i/o and headers ---- */
 
 int jl_read(struct vx_journal *j, uint64_t pos, void *buf)

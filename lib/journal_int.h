@@ -38,7 +38,6 @@ static inline uint64_t jl_next(const struct vx_journal *j, uint64_t pos)
 	return pos + 1 >= j->len ? 1 : pos + 1;
 }
 
-int jl_grow(void **v, size_t *c, size_t need, size_t elem);
 int jl_read(struct vx_journal *j, uint64_t pos, void *buf);
 int jl_write(struct vx_journal *j, uint64_t pos, const void *buf);
 int jl_hdr_check(struct vx_journal *j, const uint8_t *b, uint64_t pos,

@@ -91,7 +91,7 @@ static int scan_desc(struct vx_journal *j, struct scan *s, uint64_t *pos,
 
 	if (n == 0 || n > (j->bsize - VX_JDESC_HDR) / VX_JTAG_SIZE)
 		return VX_ECORRUPT;
-	if (jl_grow((void **)&s->tags, &s->ctags, s->ntags + n, sizeof(*s->tags)))
+	if (vx_grow((void **)&s->tags, &s->ctags, s->ntags + n, sizeof(*s->tags)))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *t = b + VX_JDESC_HDR + i * VX_JTAG_SIZE;
@@ -128,7 +128,7 @@ static int scan_revoke(struct vx_journal *j, struct scan *s, uint64_t seq)
 
 		if (!cnt || blk >= j->fs_blocks || cnt > j->fs_blocks - blk)
 			return VX_ECORRUPT;
-		if (jl_grow((void **)&s->revs, &s->crevs, s->nrevs + 1,
+		if (vx_grow((void **)&s->revs, &s->crevs, s->nrevs + 1,
 			    sizeof(*s->revs)))
 			return -ENOMEM;
 		s->revs[s->nrevs++] = (struct jrev){ .blk = blk, .count = cnt,
@@ -196,7 +196,7 @@ static int scan_txn(struct vx_journal *j, struct scan *s, uint64_t pos,
 				err = VX_EBADCRC;
 			if (err)
 				break;
-			if (jl_grow((void **)&s->txns, &s->ctxns, s->ntxns + 1,
+			if (vx_grow((void **)&s->txns, &s->ctxns, s->ntxns + 1,
 				    sizeof(*s->txns))) {
 				err = -ENOMEM;
 				break;

@@ -32,7 +32,7 @@ unsigned vx_ftype_of_mode(uint32_t mode)
 	return VX_FT_UNKNOWN;
 }
 
-static int check_name(const char *name, size_t *len)
+int vx_check_name(const char *name, size_t *len)
 {
 	size_t n = strlen(name);
 
@@ -133,7 +133,7 @@ static int make_node(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dirno,
 
 	if (vx_fs_rdonly(fs))
 		return VX_EROFS;
-	if ((err = check_name(name, &len)))
+	if ((err = vx_check_name(name, &len)))
 		return err;
 	if (type == VX_FT_UNKNOWN || (target && tlen == 0))
 		return -EINVAL;
@@ -234,7 +234,7 @@ int vx_link(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
 
 	if (vx_fs_rdonly(fs))
 		return VX_EROFS;
-	if ((err = check_name(name, &len)))
+	if ((err = vx_check_name(name, &len)))
 		return err;
 	if ((err = vx_op_begin(fs, tx, true, &c)))
 		return err;
@@ -306,7 +306,7 @@ static int remove_name(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t dirno,
 
 	if (vx_fs_rdonly(fs))
 		return VX_EROFS;
-	if ((err = check_name(name, &len)))
+	if ((err = vx_check_name(name, &len)))
 		return err;
 	if ((err = vx_op_begin(fs, tx, true, &c)))
 		return err;

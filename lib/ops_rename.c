@@ -13,19 +13,6 @@
 #include <sys/stat.h>
 #include "txn_int.h"
 
-static int check_name(const char *name, size_t *len)
-{
-	size_t n = strlen(name);
-
-	if (n > VX_NAME_MAX)
-		return -ENAMETOOLONG;
-	if (n == 0 || strchr(name, '/') || !strcmp(name, ".") ||
-	    !strcmp(name, ".."))
-		return -EINVAL;
-	*len = n;
-	return 0;
-}
-
 static bool valid_ino(struct vx_fs *fs, vx_ino_t ino)
 {
 	return ino && ino <= (uint64_t)fs->sb.inodes_per_group *
@@ -189,7 +176,7 @@ int vx_rename(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t odir,
 
 	if (vx_fs_rdonly(fs))
 		return VX_EROFS;
-	if ((err = check_name(oname, &olen)) || (err = check_name(nname, &nlen)))
+	if ((err = vx_check_name(oname, &olen)) || (err = vx_check_name(nname, &nlen)))
 		return err;
 	if (flags & ~VX_RENAME_NOREPLACE)
 		return -EINVAL;

@@ -177,7 +177,7 @@ void vx_tx_release(struct vx_txfam *f)
 
 /* ---- the API ---- */
 
-static int deadline(struct vx_fs *fs, struct timespec *ts)
+void vx_tx_deadline(struct vx_fs *fs, struct timespec *ts)
 {
 	uint64_t ms = fs->tx->tun.commit_timeout_ms;
 
@@ -188,7 +188,6 @@ static int deadline(struct vx_fs *fs, struct timespec *ts)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000;
 	}
-	return 0;
 }
 
 int vx_txn_begin(struct vx_fs *fs, unsigned flags, int iso,
@@ -224,7 +223,7 @@ int vx_txn_begin(struct vx_fs *fs, unsigned flags, int iso,
 		free(tx);
 		return -ENOMEM;
 	}
-	deadline(fs, &ts);
+	vx_tx_deadline(fs, &ts);
 	pthread_mutex_lock(&t->dlock);
 	while (t->running >= t->tun.max_txns && !err)
 		err = pthread_cond_timedwait(&t->slot_cond, &t->dlock, &ts);

@@ -27,23 +27,6 @@ struct builder {
 	size_t nrev, crev;
 };
 
-int vx_tx_grow(void **v, size_t *c, size_t need, size_t elem)
-{
-	size_t n = *c ? *c : 16;
-	void *p;
-
-	if (need <= *c)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*v, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*c = n;
-	return 0;
-}
-
 void vx_tx_pay_free(struct txpay *p)
 {
 	if (!p)
@@ -63,9 +46,9 @@ static int add_image(struct builder *b, vx_blk_t home, void *img)
 {
 	struct txpay *p = b->p;
 
-	if (vx_tx_grow((void **)&p->home, &b->cblocks, b->nblocks + 1,
+	if (vx_grow((void **)&p->home, &b->cblocks, b->nblocks + 1,
 		 sizeof(*p->home)) ||
-	    vx_tx_grow((void **)&p->data, &b->cdata, b->nblocks + 1, sizeof(*p->data)))
+	    vx_grow((void **)&p->data, &b->cdata, b->nblocks + 1, sizeof(*p->data)))
 		return -ENOMEM;
 	p->home[b->nblocks] = home;
 	p->data[b->nblocks] = img;
@@ -251,7 +234,7 @@ static int add_runs(struct builder *b)
 		if (f->ents[i].kind != RB_DATA ||
 		    freed_here(b->p, f->ents[i].key & ~K_DATA))
 			continue;
-		if (vx_tx_grow((void **)&d, &cap, n + 1, sizeof(*d))) {
+		if (vx_grow((void **)&d, &cap, n + 1, sizeof(*d))) {
 			free(d);
 			return -ENOMEM;
 		}
@@ -273,7 +256,7 @@ static int add_runs(struct builder *b)
 			vx_put32(le, d[i + m].crc);
 			crc = vx_crc32c(crc, le, 4);
 		}
-		err = vx_tx_grow((void **)&b->p->runs, &b->cruns, b->nruns + 1,
+		err = vx_grow((void **)&b->p->runs, &b->cruns, b->nruns + 1,
 			   sizeof(*b->p->runs));
 		if (!err)
 			b->p->runs[b->nruns++] = (struct vx_jdata){
@@ -298,7 +281,7 @@ static int add_frees(struct builder *b)
 
 		if (e->kind != RB_FREE && e->kind != RB_IFREE)
 			continue;
-		if (vx_tx_grow((void **)&p->frees, &cap, p->nfrees + 1,
+		if (vx_grow((void **)&p->frees, &cap, p->nfrees + 1,
 			 sizeof(*p->frees)))
 			return -ENOMEM;
 		p->frees[p->nfrees] = *e;
@@ -306,7 +289,7 @@ static int add_frees(struct builder *b)
 		p->frees[p->nfrees].image = NULL;
 		p->nfrees++;
 		if (e->kind == RB_FREE) {	/* (J6) revoke ranges */
-			if (vx_tx_grow((void **)&p->revoke, &b->crev, b->nrev + 2,
+			if (vx_grow((void **)&p->revoke, &b->crev, b->nrev + 2,
 				 sizeof(*p->revoke)))
 				return -ENOMEM;
 			p->revoke[b->nrev++] = e->key;
@@ -323,7 +306,7 @@ static int pend_add(struct vx_fs *fs, struct txpay *p, bool undo)
 {
 	struct vx_txstate *t = fs->tx;
 
-	if (!undo && vx_tx_grow((void **)&t->pend, &t->cpend, t->npend + p->nfrees,
+	if (!undo && vx_grow((void **)&t->pend, &t->cpend, t->npend + p->nfrees,
 			  sizeof(*t->pend)))
 		return -ENOMEM;
 	if (!undo && p->nfrees) {
@@ -409,7 +392,7 @@ static int pin(struct vx_fs *fs, struct vx_txfam *f, struct vx_buf *b)
 		vx_cache_put(fs->cache, b);
 		return 0;
 	}
-	if (vx_tx_grow((void **)&f->pins, &f->cpins, f->npins + 1, sizeof(*f->pins)) ||
+	if (vx_grow((void **)&f->pins, &f->cpins, f->npins + 1, sizeof(*f->pins)) ||
 	    kmap_put(&f->map, K_PIN | b->blkno, 0)) {
 		vx_cache_put(fs->cache, b);
 		return -ENOMEM;

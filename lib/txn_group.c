@@ -99,7 +99,7 @@ static int merge(struct merged *m, const struct txpay *p)
 		for (size_t k = 0; k < m->nb; k++)
 			if (m->data[k] && m->home[k] >= b0 && m->home[k] - b0 < n)
 				m->data[k] = NULL;	/* dropped below */
-		if (vx_tx_grow((void **)&m->rev, &m->cv, m->nv + 2, sizeof(*m->rev)))
+		if (vx_grow((void **)&m->rev, &m->cv, m->nv + 2, sizeof(*m->rev)))
 			return -ENOMEM;
 		m->rev[m->nv++] = b0;
 		m->rev[m->nv++] = n;
@@ -109,7 +109,7 @@ static int merge(struct merged *m, const struct txpay *p)
 			m->data[i] = p->data[k];	/* the newer image */
 			continue;
 		}
-		if (vx_tx_grow((void **)&m->home, &m->cb, m->nb + 1, sizeof(*m->home)) ||
+		if (vx_grow((void **)&m->home, &m->cb, m->nb + 1, sizeof(*m->home)) ||
 		    kmap_put(&m->at, p->home[k] + 1, (int64_t)m->nb))
 			return -ENOMEM;
 		m->data = realloc(m->data, m->cb * sizeof(*m->data));
@@ -119,12 +119,12 @@ static int merge(struct merged *m, const struct txpay *p)
 		m->data[m->nb++] = p->data[k];
 	}
 	for (size_t k = 0; k < p->jt.ndata; k++) {
-		if (vx_tx_grow((void **)&m->runs, &m->cr, m->nr + 1, sizeof(*m->runs)))
+		if (vx_grow((void **)&m->runs, &m->cr, m->nr + 1, sizeof(*m->runs)))
 			return -ENOMEM;
 		m->runs[m->nr++] = p->runs[k];
 	}
 	if (p->jt.ops_len) {
-		if (vx_tx_grow((void **)&m->ops, &m->co, m->no + p->jt.ops_len, 1))
+		if (vx_grow((void **)&m->ops, &m->co, m->no + p->jt.ops_len, 1))
 			return -ENOMEM;
 		memcpy(m->ops + m->no, p->ops, p->jt.ops_len);
 		m->no += p->jt.ops_len;
@@ -248,15 +248,8 @@ int vx_tx_drain(struct vx_fs *fs, uint64_t upto, bool wait)
 {
 	struct vx_txstate *t = fs->tx;
 	struct timespec ts;
-	uint64_t ms = t->tun.commit_timeout_ms;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	vx_tx_deadline(fs, &ts);
 	for (;;) {
 		uint64_t gen;
 		int err;

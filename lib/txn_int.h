@@ -171,6 +171,8 @@ void vx_tx_stat_add(struct vx_fs *fs, size_t field, uint64_t n);
 #define TX_STAT(fs, f, n) \
 	vx_tx_stat_add(fs, offsetof(struct vx_txn_stats, f), n)
 bool vx_tx_fatal(int err);
+/* now + commit_timeout, for the timed waits */
+void vx_tx_deadline(struct vx_fs *fs, struct timespec *ts);
 
 /* an operation's hold on its transaction (ops*.c) */
 struct vx_opctx {
@@ -209,7 +211,6 @@ void vx_locks_free(struct vx_fs *fs);
 int vx_locks_init(struct vx_fs *fs);
 
 /* txn_commit.c, txn_group.c */
-int vx_tx_grow(void **v, size_t *c, size_t need, size_t elem);
 void vx_tx_pay_free(struct txpay *p);
 
 int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq);

@@ -197,23 +197,15 @@ int vx_lock_inode(struct vx_txfam *f, vx_ino_t ino, int mode)
 			break;
 		}
 		if (!waited) {
-			uint64_t ms = t->tun.commit_timeout_ms;
-
 			waited = true;
 			clock_gettime(CLOCK_MONOTONIC, &w0);
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += (time_t)(ms / 1000);
-			ts.tv_nsec += (long)(ms % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			vx_tx_deadline(fs, &ts);
 		}
 		l->waiters++;
-		f->waiting = l;
+		__atomic_store_n(&f->waiting, l, __ATOMIC_RELEASE);
 		f->wmode = mode;
 		err = pthread_cond_timedwait(&t->lk_cond, &t->lk, &ts);
-		f->waiting = NULL;
+		__atomic_store_n(&f->waiting, NULL, __ATOMIC_RELEASE);
 		l->waiters--;
 		if (err == ETIMEDOUT) {
 			err = conflict(l, f, mode) ? VX_ETIMEOUT : 0;

@@ -223,7 +223,10 @@ static struct gtx *gtx_of(struct vx_fs *fs, uint64_t blk_or_group, bool group)
 	return &fs->tx->gtx[g];
 }
 
-int vx_tx_note_alloc(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+/* an allocation (undone by freeing it) or a deferred free (done at the
+ * commit): 0 outside a transaction, 1 recorded, -ENOMEM */
+static int push_range(struct vx_fs *fs, uint8_t kind, uint64_t key,
+		      uint64_t count, uint32_t aux)
 {
 	struct vx_txfam *f = writer(fs);
 	struct rb_ent *e;
@@ -233,71 +236,48 @@ int vx_tx_note_alloc(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 	e = push(f);
 	if (!e)
 		return -ENOMEM;
-	e->kind = RB_ALLOC;
-	e->key = start;
+	e->kind = kind;
+	e->key = key;
 	e->count = count;
-	f->n_alloc++;
-	gtx_of(fs, start, false)->un_blocks += (uint32_t)count;
+	e->aux = aux;
+	if (kind == RB_ALLOC || kind == RB_IALLOC)
+		f->n_alloc++;
+	else
+		f->n_free++;
 	f->wrote = true;
-	return 0;
+	return 1;
+}
+
+int vx_tx_note_alloc(struct vx_fs *fs, vx_blk_t start, uint64_t count)
+{
+	int r = push_range(fs, RB_ALLOC, start, count, 0);
+
+	if (r == 1)
+		gtx_of(fs, start, false)->un_blocks += (uint32_t)count;
+	return r < 0 ? r : 0;
 }
 
 int vx_tx_note_ialloc(struct vx_fs *fs, vx_ino_t ino, bool dir)
 {
-	struct vx_txfam *f = writer(fs);
+	int r = push_range(fs, RB_IALLOC, ino, 1, dir);
 	struct gtx *g;
-	struct rb_ent *e;
 
-	if (!f)
-		return 0;
-	e = push(f);
-	if (!e)
-		return -ENOMEM;
-	e->kind = RB_IALLOC;
-	e->key = ino;
-	e->aux = dir;
-	f->n_alloc++;
-	g = gtx_of(fs, vx_ino_group(fs, ino), true);
-	g->un_inodes++;
-	g->un_dirs += dir;
-	f->wrote = true;
-	return 0;
+	if (r == 1) {
+		g = gtx_of(fs, vx_ino_group(fs, ino), true);
+		g->un_inodes++;
+		g->un_dirs += dir;
+	}
+	return r < 0 ? r : 0;
 }
 
 int vx_tx_defer_free(struct vx_fs *fs, vx_blk_t start, uint64_t count)
 {
-	struct vx_txfam *f = writer(fs);
-	struct rb_ent *e;
-
-	if (!f)
-		return 0;
-	e = push(f);
-	if (!e)
-		return -ENOMEM;
-	e->kind = RB_FREE;
-	e->key = start;
-	e->count = count;
-	f->n_free++;
-	f->wrote = true;
-	return 1;
+	return push_range(fs, RB_FREE, start, count, 0);
 }
 
 int vx_tx_defer_ifree(struct vx_fs *fs, vx_ino_t ino, bool dir)
 {
-	struct vx_txfam *f = writer(fs);
-	struct rb_ent *e;
-
-	if (!f)
-		return 0;
-	e = push(f);
-	if (!e)
-		return -ENOMEM;
-	e->kind = RB_IFREE;
-	e->key = ino;
-	e->aux = dir;
-	f->n_free++;
-	f->wrote = true;
-	return 1;
+	return push_range(fs, RB_IFREE, ino, 1, dir);
 }
 
 int vx_tx_note_data(struct vx_fs *fs, vx_blk_t blk, uint32_t crc)
