@@ -217,6 +217,18 @@ int vx_check_name(const char *name, size_t *len);
  * capacity is *@cap (doubling); 0 or -ENOMEM */
 int vx_grow(void **v, size_t *cap, size_t need, size_t elem);
 
+/* uint64 -> int64 open-addressing map (grow.c): key 0 unused; a
+ * negative value reads as absent */
+struct kmap {
+	uint64_t *keys;
+	int64_t *vals;
+	size_t cap, n;
+};
+int kmap_put(struct kmap *m, uint64_t key, int64_t val);
+bool kmap_get(const struct kmap *m, uint64_t key, int64_t *val);
+void kmap_free(struct kmap *m);
+
+
 /* ---- file data (file.c) ---- */
 int vx_file_read(struct vx_fs *fs, struct vx_inode *ino, uint64_t off,
 		 void *buf, size_t len, size_t *done);

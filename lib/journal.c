@@ -103,6 +103,17 @@ void vx_journal_set_time(struct vx_journal *j, int64_t fixed)
 	j->fixed_time = fixed;
 }
 
+void jl_emptied(struct vx_journal *j, uint64_t next_seq)
+{
+	j->head = 1;
+	j->head_known = true;
+	j->next_seq = next_seq;
+	j->unflushed = false;
+	j->cycle++;
+	kmap_free(&j->idx);
+	j->idx_valid = true;
+}
+
 uint64_t vx_journal_cycle(const struct vx_journal *j)
 {
 	return j->cycle;
@@ -139,6 +150,7 @@ int vx_journal_open(struct vx_io *io, const struct vx_super *sb,
 	j->next_seq = j->js.first_seq ? j->js.first_seq : 1;
 	j->head = 1;
 	j->head_known = !j->js.tail;	/* a dirty log is scanned first */
+	j->idx_valid = !j->js.tail;
 	j->cycle = 1;
 	*out = j;
 	return 0;
@@ -151,6 +163,7 @@ void vx_journal_close(struct vx_journal *j)
 	free(j->buf);
 	free(j->buf2);
 	free(j->stage);
+	kmap_free(&j->idx);
 	free(j);
 }
 
@@ -303,10 +316,17 @@ static int write_descs(struct vx_journal *j, const struct vx_jtxn *t,
 		jhdr_seal(j, j->buf);
 		err = put_block(j, pos, j->buf, crc);
 		for (uint64_t k = i; k < i + n && k < t->nblocks && !err; k++) {
+			int64_t at = (int64_t)*pos;
+
 			memcpy(j->buf2, t->data[k], j->bsize);
-			if (needs_escape(j->buf2))
+			if (needs_escape(j->buf2)) {
 				vx_put32(j->buf2, 0);
+				at |= 1ll << 62;
+			}
 			err = put_block(j, pos, j->buf2, crc);
+			if (!err && j->idx_valid &&
+			    kmap_put(&j->idx, t->home[k] + 1, at))
+				j->idx_valid = false;	/* recover instead */
 		}
 	}
 	return err;
@@ -364,6 +384,26 @@ static int write_op_block(struct vx_journal *j, const uint8_t *recs,
 	return put_block(j, w->pos, j->buf, w->crc);
 }
 
+/* a revoked block's older images must not go home at the checkpoint */
+static void idx_revoke(struct vx_journal *j, vx_blk_t b0, uint64_t n)
+{
+	if (!j->idx_valid || !j->idx.n)
+		return;
+	if (n <= j->idx.cap) {
+		for (uint64_t b = b0; b < b0 + n; b++) {
+			int64_t v;
+
+			if (kmap_get(&j->idx, b + 1, &v))
+				kmap_put(&j->idx, b + 1, -1);
+		}
+		return;
+	}
+	for (size_t i = 0; i < j->idx.cap; i++)
+		if (j->idx.keys[i] && j->idx.keys[i] - 1 >= b0 &&
+		    j->idx.keys[i] - 1 - b0 < n)
+			j->idx.vals[i] = -1;
+}
+
 static int write_revokes(struct vx_journal *j, const struct vx_jtxn *t,
 			 uint64_t seq, uint64_t *pos, uint32_t *crc)
 {
@@ -380,6 +420,8 @@ static int write_revokes(struct vx_journal *j, const struct vx_jtxn *t,
 
 			vx_put64(r, t->revoke[2 * (i + k)]);
 			vx_put64(r + 8, t->revoke[2 * (i + k) + 1]);
+			idx_revoke(j, t->revoke[2 * (i + k)],
+				   t->revoke[2 * (i + k) + 1]);
 		}
 		jhdr_seal(j, j->buf);
 		err = put_block(j, pos, j->buf, crc);

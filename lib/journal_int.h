@@ -26,6 +26,11 @@ struct vx_journal {
 	int64_t fixed_time;		/* commit time to record (0: now) */
 	uint8_t *stage;			/* a transaction's blocks, to write */
 	uint64_t nstage, cstage;
+	/* the live log as written in this session: home block + 1 -> log
+	 * position of its newest image (bit 62: escaped); a revoke removes
+	 * entries.  Valid while everything in the log was written here */
+	struct kmap idx;
+	bool idx_valid;
 };
 
 static inline uint64_t jl_cap(const struct vx_journal *j)
@@ -43,6 +48,8 @@ int jl_write(struct vx_journal *j, uint64_t pos, const void *buf);
 int jl_hdr_check(struct vx_journal *j, const uint8_t *b, uint64_t pos,
 		 uint64_t seq);
 int jl_write_jsuper(struct vx_journal *j, uint64_t tail, uint64_t seq);
+/* the log is empty from here on (recovery or checkpoint done) */
+void jl_emptied(struct vx_journal *j, uint64_t next_seq);
 bool jl_home_ok(const struct vx_journal *j, vx_blk_t home);
 /* crc32c of the per-block crc32c values of @count blocks at @start */
 int jl_data_crc(struct vx_journal *j, vx_blk_t start, uint32_t count,

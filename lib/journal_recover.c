@@ -431,20 +431,81 @@ int vx_journal_recover(struct vx_journal *j, unsigned flags,
 		if (!err)
 			err = vx_io_flush(j->io);
 	}
-	if (!dry && !err) {
-		j->head = 1;
-		j->head_known = true;
-		j->next_seq = info->next_seq;
-		j->unflushed = false;
-		j->cycle++;
-	}
+	if (!dry && !err)
+		jl_emptied(j, info->next_seq);
 	free(s.txns);
 	free(s.tags);
 	free(s.revs);
 	return err;
 }
 
+struct home {
+	vx_blk_t blk;
+	int64_t at;
+};
+
+static int cmp_home(const void *a, const void *b)
+{
+	vx_blk_t x = ((const struct home *)a)->blk;
+	vx_blk_t y = ((const struct home *)b)->blk;
+
+	return x < y ? -1 : x > y;
+}
+
+/* a log this session wrote: its index names the newest image of every
+ * block (revoked ones gone); write those home, in block order, without
+ * reading the rest of the log back (J2: all of it flushed, J8) */
+static int checkpoint_indexed(struct vx_journal *j, struct vx_jrecovery *info)
+{
+	struct home *h = malloc((j->idx.n + 1) * sizeof(*h));
+	size_t n = 0;
+	int err = 0;
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->idx.cap; i++)
+		if (j->idx.keys[i] && j->idx.vals[i] >= 0)
+			h[n++] = (struct home){ .blk = j->idx.keys[i] - 1,
+						.at = j->idx.vals[i] };
+	qsort(h, n, sizeof(*h), cmp_home);
+	for (size_t i = 0; i < n && !err; i++) {
+		err = jl_read(j, (uint64_t)(h[i].at & ~(1ll << 62)), j->buf);
+		if (!err && (h[i].at & (1ll << 62)))
+			vx_put32(j->buf, VX_JOURNAL_MAGIC);
+		if (!err)
+			err = vx_io_write(j->io, h[i].blk * j->bsize, j->buf,
+					  j->bsize);
+	}
+	free(h);
+	if (!err)		/* (J4) home first, then the empty log */
+		err = vx_io_flush(j->io);
+	if (!err)
+		err = jl_write_jsuper(j, 0, j->next_seq);
+	if (!err)
+		err = vx_io_flush(j->io);
+	if (err) {
+		j->head_known = false;	/* recovery will sort it out */
+		j->idx_valid = false;
+		return err;
+	}
+	info->blocks = n;
+	info->next_seq = j->next_seq;
+	jl_emptied(j, j->next_seq);
+	return 0;
+}
+
 int vx_journal_checkpoint(struct vx_journal *j, struct vx_jrecovery *info)
 {
+	struct vx_jrecovery local;
+	int err;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	if (j->js.tail && j->idx_valid && j->head_known) {
+		if (j->unflushed && (err = vx_journal_flush(j)))
+			return err;
+		return checkpoint_indexed(j, info);
+	}
 	return vx_journal_recover(j, 0, info);
 }

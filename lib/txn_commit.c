@@ -598,7 +598,7 @@ int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq_out)
 	if (p && async) {
 		pthread_mutex_lock(&t->dlock);
 		t->async_pending++;
-		pthread_cond_broadcast(&t->dcond);
+		pthread_cond_signal(&t->fcond);	/* the flusher */
 		pthread_mutex_unlock(&t->dlock);
 	} else if (p) {
 		err = vx_tx_drain(fs, seq, true);	/* (I2) */

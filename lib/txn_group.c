@@ -328,7 +328,7 @@ static void *flusher(void *arg)
 	pthread_mutex_lock(&t->dlock);
 	while (!t->stop) {
 		if (!t->async_pending) {
-			pthread_cond_wait(&t->dcond, &t->dlock);
+			pthread_cond_wait(&t->fcond, &t->dlock);
 			continue;
 		}
 		t->async_pending = 0;
@@ -356,7 +356,7 @@ void vx_tx_flusher_stop(struct vx_fs *fs)
 		return;
 	pthread_mutex_lock(&t->dlock);
 	t->stop = true;
-	pthread_cond_broadcast(&t->dcond);
+	pthread_cond_signal(&t->fcond);
 	pthread_mutex_unlock(&t->dlock);
 	pthread_join(t->flusher, NULL);
 	t->flusher_on = false;

@@ -42,15 +42,6 @@ struct rb_ent {
 	uint8_t *image;
 };
 
-/* uint64 -> int64 open-addressing map (key 0 unused) */
-struct kmap {
-	uint64_t *keys;
-	int64_t *vals;
-	size_t cap, n;
-};
-int kmap_put(struct kmap *m, uint64_t key, int64_t val);
-bool kmap_get(const struct kmap *m, uint64_t key, int64_t *val);
-void kmap_free(struct kmap *m);
 
 struct lockref {
 	vx_ino_t ino;
@@ -144,7 +135,9 @@ struct vx_txstate {
 	pthread_mutex_t wlock;		/* the writer role */
 	uint64_t wgen;			/* writer turns ended (under dlock) */
 	pthread_mutex_t dlock;		/* durable, waits */
-	pthread_cond_t dcond;
+	pthread_cond_t dcond;		/* durable moved, or a writer's turn
+					 * ended (committers wait) */
+	pthread_cond_t fcond;		/* async commits queued (flusher) */
 	pthread_cond_t slot_cond;	/* waits for a transaction slot */
 	pthread_t flusher;
 	bool flusher_on, stop;

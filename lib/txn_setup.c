@@ -29,6 +29,7 @@ int vx_tx_setup(struct vx_fs *fs)
 	pthread_mutex_init(&t->lk, NULL);
 	pthread_mutex_init(&t->slock, NULL);
 	pthread_cond_init(&t->dcond, NULL);
+	pthread_cond_init(&t->fcond, NULL);
 	pthread_cond_init(&t->slot_cond, NULL);
 	pthread_cond_init(&t->lk_cond, NULL);
 	cds_wfcq_init(&t->qhead, &t->qtail);
@@ -67,6 +68,7 @@ void vx_tx_teardown(struct vx_fs *fs)
 	pthread_mutex_destroy(&t->lk);
 	pthread_mutex_destroy(&t->slock);
 	pthread_cond_destroy(&t->dcond);
+	pthread_cond_destroy(&t->fcond);
 	pthread_cond_destroy(&t->slot_cond);
 	pthread_cond_destroy(&t->lk_cond);
 	cds_wfcq_destroy(&t->qhead, &t->qtail);

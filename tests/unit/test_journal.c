@@ -608,6 +608,55 @@ static void test_open_rdonly_and_norecover(void **state)
 	free(before);
 }
 
+/* a checkpoint of a log written since the open writes only the newest
+ * image of each block from its index, without reading the log back;
+ * recovery of the same log (a copy) must give the same image */
+static void test_checkpoint_indexed(void **state)
+{
+	struct fix *f = *state;
+	struct vx_jrecovery info;
+	struct vx_journal *j, *j2;
+	struct vx_io *copy;
+	vx_blk_t x = f->data0, y = f->data0 + 1, z = f->data0 + 2;
+	vx_blk_t xy[2] = { x, y }, ry[2] = { y, 1 };
+	uint8_t a[BS], b[BS], c[BS], d[BS];
+	const void *da[] = { a }, *dbc[] = { b, c }, *dd[] = { d };
+	struct vx_jtxn t1 = { .nblocks = 1, .home = &x, .data = da };
+	struct vx_jtxn t2 = { .nblocks = 2, .home = xy, .data = dbc };
+	struct vx_jtxn t3 = { .nrevoke = 1, .revoke = ry };
+	struct vx_jtxn t4 = { .nblocks = 1, .home = &z, .data = dd };
+	uint64_t bytes = (uint64_t)NBLK * BS;
+
+	fill(a, 41);
+	fill(b, 42);
+	fill(c, 43);
+	fill(d, 44);
+	vx_put32(d, VX_JOURNAL_MAGIC);		/* escaped in the log */
+	preset(f, 0, 3, 1);
+	j = jopen(f);
+	assert_int_equal(vx_journal_commit(j, &t1, NULL), 0);
+	assert_int_equal(vx_journal_commit(j, &t2, NULL), 0);
+	assert_int_equal(vx_journal_commit(j, &t3, NULL), 0);
+	assert_int_equal(vx_journal_commit(j, &t4, NULL), 0);
+	/* the same log, recovered from a copy */
+	assert_int_equal(vx_io_mem_open(bytes, &copy), 0);
+	memcpy(vx_io_mem_data(copy, NULL), vx_io_mem_data(f->mem, NULL), bytes);
+	assert_int_equal(vx_journal_open(copy, &f->sb, &j2), 0);
+	assert_int_equal(vx_journal_recover(j2, 0, NULL), 0);
+	vx_journal_close(j2);
+	/* the indexed checkpoint */
+	assert_int_equal(vx_journal_checkpoint(j, &info), 0);
+	assert_int_equal(info.blocks, 2);		/* x and z: y revoked */
+	assert_int_equal(vx_journal_dirty(j), 0);
+	vx_journal_close(j);
+	assert_true(holds(f, x, 42));
+	assert_true(holds(f, y, 2));			/* untouched */
+	assert_memory_equal(blk(f, z), d, BS);		/* magic restored */
+	assert_memory_equal(vx_io_mem_data(f->mem, NULL) + f->data0 * BS,
+			    vx_io_mem_data(copy, NULL) + f->data0 * BS, 3 * BS);
+	vx_io_close(copy);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -618,6 +667,7 @@ int main(void)
 		T(test_J4_recovery_idempotent),
 		T(test_J5_old_cycle_ignored),
 		T(test_J6_revoke),
+		T(test_checkpoint_indexed),
 		T(test_escape),
 		T(test_txn_full),
 		T(test_wrap_and_checkpoint),
