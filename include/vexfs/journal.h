@@ -167,8 +167,10 @@ uint64_t vx_journal_cycle(const struct vx_journal *j);
 /* vx_journal_next_seq - the sequence number the next write will use */
 uint64_t vx_journal_next_seq(const struct vx_journal *j);
 
-/* vx_journal_checkpoint - write every logged block home, flush, empty the
- * log.  @info may be NULL. */
+/* vx_journal_checkpoint - write the newest image of every logged block
+ * home, flush, empty the log (a log written through this handle from
+ * empty: from its index, without reading the rest back; else as
+ * recovery).  @info may be NULL. */
 int vx_journal_checkpoint(struct vx_journal *j, struct vx_jrecovery *info);
 
 /* vx_journal_recover flags */
