@@ -94,12 +94,16 @@ struct vx_open_opts {
 int vx_fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 	       struct vx_fs **out);
 
-/* vx_fs_sync - write back every dirty cached block, the group headers and
- * the superblock, then flush the device.  Returns 0 or the first error. */
+/* vx_fs_sync - make every committed transaction durable, write the log
+ * home (checkpoint), write back what the cache may (nothing of a running
+ * transaction), the group headers and the superblock as committed, then
+ * flush the device.  Returns 0 or the first error. */
 int vx_fs_sync(struct vx_fs *fs);
 
 /* vx_fs_close - sync (read-write opens), mark clean, release everything,
- * close the io.  Returns the first error met; the handle is freed anyway. */
+ * close the io.  Returns the first error met; the handle is freed anyway,
+ * except with transactions still open: then -EBUSY and nothing is done
+ * (commit or abort them first). */
 int vx_fs_close(struct vx_fs *fs);
 
 /* vx_fs_super - the in-memory superblock (counts kept current). */

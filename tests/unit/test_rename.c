@@ -1,7 +1,8 @@
 /*
  * test_rename.c: vx_rename (every replacing and refusing case, loops,
  * link counts and "..", atomicity), the op records a commit puts in the
- * journal, and what tells read committed from serializable.
+ * journal, what tells read committed from serializable, and a
+ * transaction too big for the journal.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -284,6 +285,52 @@ static void test_isolation_levels(void **state)
 	tfs_free(t);
 }
 
+/* a transaction that does not fit in the journal: its commit fails with
+ * VX_ETXNFULL and leaves nothing; the filesystem goes on */
+static void test_txn_full(void **state)
+{
+	struct tfs *t = tfs_make(10, 32 * MiB, 0, 256);	/* a small log */
+	struct vx_fs *fs = t->fs;
+	uint64_t fi, fb;
+	struct vx_txn *tx;
+	struct base base;
+	char name[32];
+	int i;
+
+	(void)state;
+	mkfile_pat(fs, NULL, ROOT, "keep", 2000, 1);
+	warm_itable(fs, 1200);
+	assert_int_equal(vx_fs_sync(fs), 0);
+	check_tree(fs, NULL, &base);
+	fi = vx_fs_super(fs)->free_inodes;
+	fb = vx_fs_super(fs)->free_blocks;
+	assert_int_equal(vx_txn_begin(fs, 0, 0, &tx), 0);
+	for (i = 0; i < 1200; i++) {
+		snprintf(name, sizeof(name), "big%d", i);
+		mkfile(fs, tx, ROOT, name);
+	}
+	assert_true(info(tx).blocks > 256);
+	assert_int_equal(vx_txn_commit(tx, NULL), VX_ETXNFULL);
+	assert_int_equal(stats(fs).running, 0);
+	assert_int_equal(find(fs, NULL, ROOT, "big0"), 0);
+	assert_int_equal(vx_fs_sync(fs), 0);
+	assert_int_equal(vx_fs_super(fs)->free_inodes, fi);
+	assert_int_equal(vx_fs_super(fs)->free_blocks, fb);
+	check_tree(fs, &base, NULL);
+	/* smaller ones still go through */
+	assert_int_equal(vx_txn_begin(fs, 0, 0, &tx), 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "small%d", i);
+		mkfile(fs, tx, ROOT, name);
+	}
+	assert_int_equal(vx_txn_commit(tx, NULL), 0);
+	tfs_reopen(t);
+	assert_int_not_equal(find(t->fs, NULL, ROOT, "small19"), 0);
+	assert_int_equal(find(t->fs, NULL, ROOT, "big0"), 0);
+	check_tree(t->fs, NULL, NULL);
+	tfs_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_rename_atomic),
 		cmocka_unit_test(test_op_records),
 		cmocka_unit_test(test_isolation_levels),
+		cmocka_unit_test(test_txn_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
