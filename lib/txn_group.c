@@ -266,7 +266,7 @@ int vx_tx_drain(struct vx_fs *fs, uint64_t upto, bool wait)
 				write_batch(fs);
 			pthread_mutex_unlock(&t->wlock);
 			pthread_mutex_lock(&t->dlock);
-			t->wgen++;
+			__atomic_add_fetch(&t->wgen, 1, __ATOMIC_RELEASE);
 			pthread_cond_broadcast(&t->dcond);
 			pthread_mutex_unlock(&t->dlock);
 			continue;
