@@ -59,13 +59,16 @@
 
 /* ---- statistics ---- */
 
+_Static_assert(sizeof(struct vx_txn_stats) % sizeof(uint64_t) == 0,
+	       "vx_txn_stats is read counter by counter (uint64_t each)");
+
 void vx_tx_stat_add(struct vx_fs *fs, size_t field, uint64_t n)
 {
 	struct vx_txstate *t = fs->tx;
 
-	pthread_mutex_lock(&t->slock);
-	*(uint64_t *)((char *)&t->st + field) += n;
-	pthread_mutex_unlock(&t->slock);
+	/* counters only: atomic adds, no lock on the operations' path */
+	__atomic_add_fetch((uint64_t *)((char *)&t->st + field), n,
+			   __ATOMIC_RELAXED);
 }
 
 int vx_txn_stats(struct vx_fs *fs, struct vx_txn_stats *out)
@@ -74,9 +77,10 @@ int vx_txn_stats(struct vx_fs *fs, struct vx_txn_stats *out)
 
 	if (!t)
 		return -EINVAL;
-	pthread_mutex_lock(&t->slock);
-	*out = t->st;
-	pthread_mutex_unlock(&t->slock);
+	/* each counter is read whole (atomic); the set is not a snapshot */
+	for (size_t i = 0; i < sizeof(t->st) / sizeof(uint64_t); i++)
+		((uint64_t *)out)[i] = __atomic_load_n(&((uint64_t *)&t->st)[i],
+						       __ATOMIC_RELAXED);
 	pthread_mutex_lock(&t->dlock);
 	out->running = t->running;
 	pthread_mutex_unlock(&t->dlock);

@@ -510,11 +510,9 @@ static void account(struct vx_fs *fs, const struct timespec *start)
 
 	while (bucket < VX_LAT_BUCKETS - 1 && (1ull << bucket) <= us)
 		bucket++;
-	pthread_mutex_lock(&fs->tx->slock);
-	fs->tx->st.commits++;
-	fs->tx->st.latency[bucket]++;
-	fs->tx->st.latency_ns_total += ns;
-	pthread_mutex_unlock(&fs->tx->slock);
+	TX_STAT(fs, commits, 1);
+	TX_STAT(fs, latency[bucket], 1);
+	TX_STAT(fs, latency_ns_total, ns);
 }
 
 int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq_out)

@@ -219,11 +219,9 @@ static int write_batch(struct vx_fs *fs)
 	if (!err && n) {
 		__atomic_store_n(&t->durable, last, __ATOMIC_RELEASE);
 		apply_frees(fs, last);
-		pthread_mutex_lock(&t->slock);
-		t->st.batches++;
-		t->st.batched += n;
-		t->st.log_bytes += blocks * fs->bsize;
-		pthread_mutex_unlock(&t->slock);
+		TX_STAT(fs, batches, 1);
+		TX_STAT(fs, batched, n);
+		TX_STAT(fs, log_bytes, blocks * fs->bsize);
 	}
 	if (err && !t->error) {
 		vx_log(fs, VX_LOG_ERR, "journal write failed: %s; the "

@@ -147,8 +147,7 @@ struct vx_txstate {
 	pthread_cond_t lk_cond;
 	struct ilock **lbuckets;
 	size_t nlbuckets;
-	/* statistics */
-	pthread_mutex_t slock;
+	/* statistics: every field a uint64_t counter, added to atomically */
 	struct vx_txn_stats st;
 };
 

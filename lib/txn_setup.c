@@ -27,7 +27,6 @@ int vx_tx_setup(struct vx_fs *fs)
 	pthread_mutex_init(&t->wlock, NULL);
 	pthread_mutex_init(&t->dlock, NULL);
 	pthread_mutex_init(&t->lk, NULL);
-	pthread_mutex_init(&t->slock, NULL);
 	pthread_cond_init(&t->dcond, NULL);
 	pthread_cond_init(&t->fcond, NULL);
 	pthread_cond_init(&t->slot_cond, NULL);
@@ -66,7 +65,6 @@ void vx_tx_teardown(struct vx_fs *fs)
 	pthread_mutex_destroy(&t->wlock);
 	pthread_mutex_destroy(&t->dlock);
 	pthread_mutex_destroy(&t->lk);
-	pthread_mutex_destroy(&t->slock);
 	pthread_cond_destroy(&t->dcond);
 	pthread_cond_destroy(&t->fcond);
 	pthread_cond_destroy(&t->slot_cond);
