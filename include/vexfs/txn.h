@@ -180,6 +180,8 @@ struct vx_txn_stats {
 	uint64_t latency[VX_LAT_BUCKETS];	/* commit latency histogram */
 	uint64_t latency_ns_total;
 };
+/* vx_txn_stats - the counters since the open; each is read whole, but
+ * counters moving meanwhile are not one snapshot */
 int vx_txn_stats(struct vx_fs *fs, struct vx_txn_stats *out);
 /* the latency (ns) below which @pct percent of commits finished */
 uint64_t vx_txn_latency_pct(const struct vx_txn_stats *s, double pct);
