@@ -14,13 +14,14 @@
  *  (C3) a dirty buffer is written before it is dropped, except through
  *       vx_cache_forget (the block was freed);
  *  (C4) writeback writes in ascending block order, coalescing runs;
- *  (C5) a dirty buffer is written home only when it holds no change of a
- *       running transaction (VX_BUF_TXN) and its last committed change
- *       is durable in the journal (seq <= the durable sequence): design
- *       brief invariant I1.  Buffers that may not be written yet are
- *       passed over by eviction, so the budget is soft.
- * One mutex serialises changes; lookups run under the RCU read lock so
- * that the transaction layer (issue 3) can make them lock-free.
+ *  (C5) a dirty buffer is written home only when no running transaction
+ *       holds a change in it (txns == 0), its last committed change is
+ *       durable in the journal (seq <= the durable sequence) and the
+ *       live log holds no image of it (log_epoch is not the current log
+ *       cycle: the checkpoint writes those): design brief invariant I1.
+ *       Buffers that may not be written yet are passed over by
+ *       eviction, so the budget is soft.
+ * One mutex serialises changes; lookups run under the RCU read lock.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -436,8 +436,8 @@ static int check_all(struct vx_fs *fs, const struct worker *w,
 /*
  * Eight threads, each running NTXNS transactions of random operations
  * on its private directory, some also on a shared directory, some of
- * those writing shared/a and shared/b in opposite orders (wait-die
- * deadlocks), one in ten aborted on purpose.  Each worker keeps a model
+ * those writing shared/a and shared/b in opposite orders (deadlocks
+ * the wait-for graph breaks), one in ten aborted on purpose.  Each worker keeps a model
  * of its directory, updated on a successful commit only.  Afterwards the
  * directories equal the models, a and b are equal and the inodes and
  * blocks in use are exactly the reachable ones, and the statistics add
@@ -493,7 +493,7 @@ static void test_concurrency_8_threads(void **state)
 	}
 	assert_int_equal(vx_txn_sync(fs), 0);
 	s1 = stats(fs);
-	assert_true(deadlocks > 0);		/* wait-die did its job */
+	assert_true(deadlocks > 0);		/* deadlocks were broken */
 	assert_true(commits > NWORKERS * NTXNS / 2);
 	check_all(fs, w, &base, false);
 
