@@ -138,6 +138,24 @@ static int data_inode(struct vx_fs *fs, vx_ino_t ino, struct vx_inode *i,
 	return 0;
 }
 
+/* after a write or truncate of @i: mtime and ctime now, the inode back,
+ * the op record */
+static int data_changed(struct vx_opctx *c, struct vx_inode *i, unsigned op,
+			uint64_t off, uint64_t len)
+{
+	struct timespec now;
+	int err;
+
+	vx_now(c->fs, &now);
+	i->mtime_sec = i->ctime_sec = now.tv_sec;
+	i->mtime_nsec = i->ctime_nsec = (uint32_t)now.tv_nsec;
+	err = vx_inode_write(c->fs, i);
+	if (!err)
+		err = vx_op_record(c, op, i->mode, i->ino, 0, 0, off, len, NULL,
+				   NULL);
+	return err;
+}
+
 int vx_read(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off,
 	    void *buf, size_t len, size_t *done)
 {
@@ -159,7 +177,6 @@ int vx_write(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off,
 {
 	struct vx_opctx c;
 	struct vx_inode i;
-	struct timespec now;
 	int err;
 
 	if (vx_fs_rdonly(fs))
@@ -170,15 +187,8 @@ int vx_write(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino, uint64_t off,
 	/* all or nothing: an error undoes the whole write */
 	if (!err)
 		err = vx_file_write(fs, &i, off, buf, len);
-	if (!err) {
-		vx_now(fs, &now);
-		i.mtime_sec = i.ctime_sec = now.tv_sec;
-		i.mtime_nsec = i.ctime_nsec = (uint32_t)now.tv_nsec;
-		err = vx_inode_write(fs, &i);
-	}
 	if (!err)
-		err = vx_op_record(&c, VX_OP_WRITE, i.mode, ino, 0, 0, off, len,
-				   NULL, NULL);
+		err = data_changed(&c, &i, VX_OP_WRITE, off, len);
 	if (!err)
 		TX_STAT(fs, data_bytes, len);
 	return vx_op_end(&c, err);
@@ -189,7 +199,6 @@ int vx_truncate(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
 {
 	struct vx_opctx c;
 	struct vx_inode i;
-	struct timespec now;
 	int err;
 
 	if (vx_fs_rdonly(fs))
@@ -199,15 +208,8 @@ int vx_truncate(struct vx_fs *fs, struct vx_txn *tx, vx_ino_t ino,
 		err = data_inode(fs, ino, &i, false);
 	if (!err)
 		err = vx_file_truncate(fs, &i, size);
-	if (!err) {
-		vx_now(fs, &now);
-		i.mtime_sec = i.ctime_sec = now.tv_sec;
-		i.mtime_nsec = i.ctime_nsec = (uint32_t)now.tv_nsec;
-		err = vx_inode_write(fs, &i);
-	}
 	if (!err)
-		err = vx_op_record(&c, VX_OP_TRUNCATE, i.mode, ino, 0, 0, 0,
-				   size, NULL, NULL);
+		err = data_changed(&c, &i, VX_OP_TRUNCATE, 0, size);
 	return vx_op_end(&c, err);
 }
 

@@ -65,67 +65,47 @@ static struct vx_txfam *writer(struct vx_fs *fs)
 	return fs->cur;
 }
 
-int vx_tx_note_block(struct vx_fs *fs, struct vx_buf *b)
+/* record the before-image of @len bytes at @off of @b under @key, once
+ * per scope (T2); @len 0: a block built afresh, nothing to keep */
+static int note_image(struct vx_fs *fs, uint8_t kind, uint64_t key,
+		      struct vx_buf *b, size_t off, size_t len)
 {
 	struct vx_txfam *f = writer(fs);
+	uint8_t *img = NULL;
 	struct rb_ent *e;
-	uint8_t *img;
 
-	if (!f || in_scope(f, K_BLOCK | b->blkno) >= 0)
+	if (!f || in_scope(f, key) >= 0)
 		return 0;
-	img = malloc(fs->bsize);
-	if (!img)
+	if (len && !(img = malloc(len)))
 		return -ENOMEM;
-	e = push_keyed(f, RB_BLOCK, K_BLOCK | b->blkno);	/* (T2) */
+	e = push_keyed(f, kind, key);
 	if (!e) {
 		free(img);
 		return -ENOMEM;
 	}
-	memcpy(img, b->data, fs->bsize);
-	e->image = img;
-	e->buf = b;
-	vx_cache_ref(fs->cache, b);
-	return 0;
-}
-
-int vx_tx_note_fresh(struct vx_fs *fs, struct vx_buf *b)
-{
-	struct vx_txfam *f = writer(fs);
-	struct rb_ent *e;
-
-	if (!f || in_scope(f, K_BLOCK | b->blkno) >= 0)
-		return 0;
-	e = push_keyed(f, RB_FRESH, K_BLOCK | b->blkno);
-	if (!e)
-		return -ENOMEM;
-	e->buf = b;
-	vx_cache_ref(fs->cache, b);
-	return 0;
-}
-
-int vx_tx_note_inode(struct vx_fs *fs, vx_ino_t ino, struct vx_buf *b,
-		     size_t off)
-{
-	struct vx_txfam *f = writer(fs);
-	struct rb_ent *e;
-	uint8_t *img;
-
-	if (!f || in_scope(f, K_INODE | ino) >= 0)
-		return 0;
-	img = malloc(VX_INODE_SIZE);
-	if (!img)
-		return -ENOMEM;
-	e = push_keyed(f, RB_INODE, K_INODE | ino);	/* (T2) */
-	if (!e) {
-		free(img);
-		return -ENOMEM;
-	}
-	memcpy(img, b->data + off, VX_INODE_SIZE);
+	if (len)
+		memcpy(img, b->data + off, len);
 	e->image = img;
 	e->buf = b;
 	e->count = off;
 	vx_cache_ref(fs->cache, b);
 	return 0;
+}
+
+int vx_tx_note_block(struct vx_fs *fs, struct vx_buf *b)
+{
+	return note_image(fs, RB_BLOCK, K_BLOCK | b->blkno, b, 0, fs->bsize);
+}
+
+int vx_tx_note_fresh(struct vx_fs *fs, struct vx_buf *b)
+{
+	return note_image(fs, RB_FRESH, K_BLOCK | b->blkno, b, 0, 0);
+}
+
+int vx_tx_note_inode(struct vx_fs *fs, vx_ino_t ino, struct vx_buf *b,
+		     size_t off)
+{
+	return note_image(fs, RB_INODE, K_INODE | ino, b, off, VX_INODE_SIZE);
 }
 
 int vx_tx_note_dirty(struct vx_fs *fs, struct vx_buf *b)
