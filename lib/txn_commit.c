@@ -331,7 +331,9 @@ static int pend_add(struct vx_fs *fs, struct txpay *p, bool undo)
 		}
 		if (!undo) {
 			t->pend[t->npend] = *e;
-			t->pend_seq[t->npend++] = p->seq;
+			t->pend_seq[t->npend] = p->seq;
+			__atomic_store_n(&t->npend, t->npend + 1,
+					 __ATOMIC_RELEASE);
 		}
 	}
 	return 0;
@@ -568,7 +570,9 @@ int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq_out)
 			if (p && p->nfrees && t->npend >= p->nfrees &&
 			    t->pend_seq[t->npend - 1] == seq) {
 				pend_add(fs, p, true);
-				t->npend -= p->nfrees;
+				__atomic_store_n(&t->npend,
+						 t->npend - p->nfrees,
+						 __ATOMIC_RELEASE);
 			}
 			for (uint32_t g = 0; g < fs->sb.group_count; g++)
 				fs->gdirty[g] = 1;	/* re-log headers */

@@ -30,6 +30,10 @@ static void apply_frees(struct vx_fs *fs, uint64_t durable)
 	struct vx_txstate *t = fs->tx;
 	size_t k = 0;
 
+	/* most batches free nothing: no filesystem lock for them (a free
+	 * queued meanwhile waits for the next batch, which is allowed) */
+	if (!__atomic_load_n(&t->npend, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&fs->lock);
 	for (size_t i = 0; i < t->npend; i++) {
 		struct rb_ent *e = &t->pend[i];
@@ -55,7 +59,7 @@ static void apply_frees(struct vx_fs *fs, uint64_t durable)
 			vx_free_inode_now(fs, e->key, e->aux);
 		}
 	}
-	t->npend = k;
+	__atomic_store_n(&t->npend, k, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&fs->lock);
 }
 
@@ -218,6 +222,10 @@ static int write_batch(struct vx_fs *fs)
 		err = vx_journal_flush(t->j);
 	if (!err && n) {
 		__atomic_store_n(&t->durable, last, __ATOMIC_RELEASE);
+		/* the committers may go before the frees are applied */
+		pthread_mutex_lock(&t->dlock);
+		pthread_cond_broadcast(&t->dcond);
+		pthread_mutex_unlock(&t->dlock);
 		apply_frees(fs, last);
 		TX_STAT(fs, batches, 1);
 		TX_STAT(fs, batched, n);
