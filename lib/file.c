@@ -53,15 +53,14 @@ int vx_file_read(struct vx_fs *fs, struct vx_inode *ino, uint64_t off,
 	return 0;
 }
 
-/* note the crc of every data block written in place (J7).  Not while
- * the image is marked incomplete (mkfs filling it): no tool recovers
- * such an image, so the check could never run */
+/* note the crc of every data block written in place (J7); not in an
+ * unfinished image, whose check could never run */
 static int note_blocks(struct vx_fs *fs, vx_blk_t blk, const uint8_t *d,
 		       size_t nblocks)
 {
 	int err = 0;
 
-	if (fs->sb.state & VX_STATE_INCOMPLETE)
+	if (vx_fs_unfinished(fs))
 		return 0;
 	for (size_t i = 0; i < nblocks && !err && fs->cur; i++)
 		err = vx_tx_note_data(fs, blk + i,

@@ -127,6 +127,15 @@ static inline bool vx_fs_rdonly(const struct vx_fs *fs)
 	return fs->flags & VX_OPEN_RDONLY;
 }
 
+/* an image marked incomplete (mkfs filling it): no tool opens or
+ * recovers it after a crash, so what makes commits durable and
+ * checkable (a flush per batch, data crcs for J7) is not needed before
+ * the sync that clears the mark, which flushes everything */
+static inline bool vx_fs_unfinished(const struct vx_fs *fs)
+{
+	return fs->sb.state & VX_STATE_INCOMPLETE;
+}
+
 /* full geometry check of a superblock (format.c) */
 int vx_super_check(const struct vx_super *sb);
 

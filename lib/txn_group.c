@@ -215,10 +215,8 @@ static int write_batch(struct vx_fs *fs)
 			for (unsigned i = 0; i < n && !err; i++)
 				err = log_one(fs, &batch[i]->jt, &blocks);
 	}
-	/* (I2) one flush a batch.  Not while the superblock says the image
-	 * is incomplete (mkfs filling it): every tool refuses such an image
-	 * after a crash anyway, and the sync that clears the mark flushes */
-	if (!err && n && !(fs->sb.state & VX_STATE_INCOMPLETE))
+	/* (I2) one flush a batch (none for an unfinished image) */
+	if (!err && n && !vx_fs_unfinished(fs))
 		err = vx_journal_flush(t->j);
 	if (!err && n) {
 		__atomic_store_n(&t->durable, last, __ATOMIC_RELEASE);

@@ -622,6 +622,18 @@ static void test_I2_group_commit_wakes_every_committer(void **state)
 	tfs_free(t);
 }
 
+/* the 60 files a0..a59 test_group_commit_async committed, contents too */
+static void check_a_files(struct vx_fs *fs, const vx_ino_t *ino)
+{
+	for (unsigned i = 0; i < 60; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "a%u", i);
+		assert_int_equal(find(fs, NULL, ROOT, name), ino[i]);
+		check_pat(fs, NULL, ino[i], 500 + 37 * i, i);
+	}
+}
+
 /*
  * Asynchronous commits return before the flush; vx_txn_sync makes them
  * durable (a copy of the image then recovers every one of them); the
@@ -663,24 +675,12 @@ static void test_group_commit_async(void **state)
 	img = snapshot(t);
 	copy = tfs_copy(img, t->bytes, t->bsize);
 	free(img);
-	for (unsigned i = 0; i < 60; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "a%u", i);
-		assert_int_equal(find(copy->fs, NULL, ROOT, name), ino[i]);
-		check_pat(copy->fs, NULL, ino[i], 500 + 37 * i, i);
-	}
+	check_a_files(copy->fs, ino);
 	check_tree(copy->fs, NULL, NULL);
 	tfs_free(copy);
 
 	tfs_reopen(t);
-	for (unsigned i = 0; i < 60; i++) {
-		char name[16];
-
-		snprintf(name, sizeof(name), "a%u", i);
-		assert_int_equal(find(t->fs, NULL, ROOT, name), ino[i]);
-		check_pat(t->fs, NULL, ino[i], 500 + 37 * i, i);
-	}
+	check_a_files(t->fs, ino);
 	tfs_free(t);
 }
 
