@@ -166,18 +166,6 @@ void vx_cache_set_durable(struct vx_cache *c, const uint64_t *durable,
 	pthread_mutex_unlock(&c->lock);
 }
 
-struct vx_buf *vx_cache_peek(struct vx_cache *c, vx_blk_t blkno)
-{
-	struct vx_buf *b;
-
-	pthread_mutex_lock(&c->lock);
-	b = cache_lookup(c, blkno);
-	if (b && b->refcnt++ == 0)
-		lru_del(b);
-	pthread_mutex_unlock(&c->lock);
-	return b;
-}
-
 void vx_cache_ref(struct vx_cache *c, struct vx_buf *b)
 {
 	pthread_mutex_lock(&c->lock);
@@ -186,11 +174,25 @@ void vx_cache_ref(struct vx_cache *c, struct vx_buf *b)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void vx_cache_locked(struct vx_cache *c, void (*fn)(struct vx_buf *, void *),
-		     struct vx_buf *b, void *arg)
+void vx_cache_committed(struct vx_cache *c, struct vx_buf *const *bufs,
+			size_t n, uint64_t seq)
 {
 	pthread_mutex_lock(&c->lock);
-	fn(b, arg);
+	for (size_t i = 0; i < n; i++)
+		bufs[i]->seq = seq;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void vx_cache_logged(struct vx_cache *c, const vx_blk_t *blks, size_t n,
+		     uint64_t cycle)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct vx_buf *b = cache_lookup(c, blks[i]);
+
+		if (b)
+			b->log_epoch = cycle;
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 

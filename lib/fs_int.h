@@ -48,13 +48,15 @@ int vx_cache_writeback(struct vx_cache *c);
  * (C5); NULL: everything may be written */
 void vx_cache_set_durable(struct vx_cache *c, const uint64_t *durable,
 			  const uint64_t *epoch);
-/* the cached buffer of @blkno, referenced, or NULL (nothing read) */
-struct vx_buf *vx_cache_peek(struct vx_cache *c, vx_blk_t blkno);
 /* take another reference on a buffer the caller holds */
 void vx_cache_ref(struct vx_cache *c, struct vx_buf *b);
-/* run @fn on @b under the cache lock (for fields eviction reads) */
-void vx_cache_locked(struct vx_cache *c, void (*fn)(struct vx_buf *, void *),
-		     struct vx_buf *b, void *arg);
+/* (C5) the held buffers @bufs got their last committed change from
+ * commit @seq */
+void vx_cache_committed(struct vx_cache *c, struct vx_buf *const *bufs,
+			size_t n, uint64_t seq);
+/* (C5) the cached ones of blocks @blks have an image in log cycle @cycle */
+void vx_cache_logged(struct vx_cache *c, const vx_blk_t *blks, size_t n,
+		     uint64_t cycle);
 /* drop a cached block without writing it (it was freed) */
 void vx_cache_forget(struct vx_cache *c, vx_blk_t blkno);
 

@@ -380,11 +380,6 @@ static int add_groups(struct builder *b, uint64_t seq)
 	return err;
 }
 
-static void set_seq(struct vx_buf *b, void *arg)
-{
-	b->seq = *(uint64_t *)arg;
-}
-
 /* hold @b for @f as if it changed it (T1) */
 static int pin(struct vx_fs *fs, struct vx_txfam *f, struct vx_buf *b)
 {
@@ -588,8 +583,7 @@ int vx_tx_commit_outer(struct vx_txfam *f, uint64_t *seq_out)
 	if (p) {
 		t->next_seq = seq + 1;
 		fs->sb.last_seq = seq;
-		for (size_t i = 0; i < f->npins; i++)
-			vx_cache_locked(fs->cache, set_seq, f->pins[i], &seq);
+		vx_cache_committed(fs->cache, f->pins, f->npins, seq);
 		p->async = async;
 		cds_wfcq_node_init(&p->node);
 		cds_wfcq_enqueue(&t->qhead, &t->qtail, &p->node); /* in order */

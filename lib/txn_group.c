@@ -19,11 +19,6 @@
 #include "txn_int.h"
 #include "vexfs/journal.h"
 
-static void stamp_epoch(struct vx_buf *b, void *arg)
-{
-	b->log_epoch = *(uint64_t *)arg;
-}
-
 /* apply the frees of commits now durable; fs->lock taken here */
 static void apply_frees(struct vx_fs *fs, uint64_t durable)
 {
@@ -154,19 +149,6 @@ static void merged_done(struct merged *m)
 		.nrevoke = m->nv / 2, .revoke = m->rev };
 }
 
-static void stamp_homes(struct vx_fs *fs, const struct vx_jtxn *jt,
-			uint64_t cycle)
-{
-	for (size_t i = 0; i < jt->nblocks; i++) {
-		struct vx_buf *b = vx_cache_peek(fs->cache, jt->home[i]);
-
-		if (b) {
-			vx_cache_locked(fs->cache, stamp_epoch, b, &cycle);
-			vx_cache_put(fs->cache, b);
-		}
-	}
-}
-
 /* write @jt to the log: its blocks are in the live log from then on */
 static int log_one(struct vx_fs *fs, const struct vx_jtxn *jt,
 		   uint64_t *blocks)
@@ -179,7 +161,7 @@ static int log_one(struct vx_fs *fs, const struct vx_jtxn *jt,
 		return err;
 	*blocks += vx_journal_blocks(t->j, jt);
 	cycle = vx_journal_cycle(t->j);
-	stamp_homes(fs, jt, cycle);
+	vx_cache_logged(fs->cache, jt->home, jt->nblocks, cycle);
 	__atomic_store_n(&t->epoch, cycle, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -529,6 +529,58 @@ static void test_all_held(void **state)
 	assert_int_equal(f->spy->nw, 0);
 }
 
+/*
+ * (C5) a dirty buffer goes home only when no transaction holds it, its
+ * last committed change is durable and no image of it is in the live
+ * log; writeback and eviction pass over the others, which go once the
+ * rule lets them
+ */
+static void test_C5_not_before_durable(void **state)
+{
+	static const vx_blk_t held[] = { 10 }, late[] = { 11 }, logged[] = { 12 },
+			      free_[] = { 13 };
+	struct fix *f = *state;
+	uint64_t durable = 5, cycle = 2;
+	struct vx_buf *h, *l;
+
+	vx_cache_set_durable(f->c, &durable, &cycle);
+	dirty_blocks(f->c, held, 1, 1);
+	dirty_blocks(f->c, late, 1, 2);
+	dirty_blocks(f->c, logged, 1, 3);
+	dirty_blocks(f->c, free_, 1, 4);
+	assert_int_equal(vx_cache_get(f->c, 10, 0, &h), 0);
+	h->txns = 1;				/* a running transaction's */
+	assert_int_equal(vx_cache_get(f->c, 11, 0, &l), 0);
+	vx_cache_committed(f->c, &l, 1, 6);	/* committed, not durable */
+	vx_cache_put(f->c, l);
+	vx_cache_logged(f->c, logged, 1, 2);	/* in the live log */
+	assert_int_equal(vx_cache_writeback(f->c), 0);
+	assert_true(is_pat(dev(f->spy, 13), 13, 4));	/* free to go */
+	assert_true(is_zero(dev(f->spy, 10)));
+	assert_true(is_zero(dev(f->spy, 11)));
+	assert_true(is_zero(dev(f->spy, 12)));
+	/* eviction passes over them too: 100 more blocks through a cache
+	 * of 64 buffers */
+	for (vx_blk_t b = 100; b < 200; b++) {
+		struct vx_buf *x;
+
+		assert_int_equal(vx_cache_get(f->c, b, 0, &x), 0);
+		vx_cache_put(f->c, x);
+	}
+	assert_true(is_zero(dev(f->spy, 11)));
+	assert_true(is_zero(dev(f->spy, 12)));
+	/* durable, next log cycle, released: all go home */
+	durable = 6;
+	cycle = 3;
+	h->txns = 0;
+	vx_cache_put(f->c, h);
+	assert_int_equal(vx_cache_writeback(f->c), 0);
+	assert_true(is_pat(dev(f->spy, 10), 10, 1));
+	assert_true(is_pat(dev(f->spy, 11), 11, 2));
+	assert_true(is_pat(dev(f->spy, 12), 12, 3));
+	vx_cache_set_durable(f->c, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +602,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_never_evicted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_all_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_C5_not_before_durable,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
