@@ -1,8 +1,8 @@
 /*
  * test_rename.c: vx_rename (every replacing and refusing case, loops,
  * link counts and "..", atomicity), the op records a commit puts in the
- * journal, what tells read committed from serializable, and a
- * transaction too big for the journal.
+ * journal, what tells read committed from serializable, a transaction
+ * too big for the journal, and the API's answers to bad arguments.
  */
 #include <pthread.h>
 #include <unistd.h>
@@ -331,6 +331,52 @@ static void test_txn_full(void **state)
 	tfs_free(t);
 }
 
+/* bad arguments: -EINVAL and nothing started; tunables refused keep the
+ * old ones; a close with a transaction open is refused (-EBUSY) and the
+ * filesystem goes on */
+static void test_bad_arguments(void **state)
+{
+	struct tfs *t = fresh();
+	struct vx_fs *fs = t->fs;
+	struct vx_txn_tunables tun, bad, now;
+	struct vx_txn *tx = (struct vx_txn *)&tx;
+
+	(void)state;
+	assert_int_equal(vx_txn_begin(fs, 0x80, 0, &tx), -EINVAL);
+	assert_null(tx);
+	assert_int_equal(vx_txn_begin(fs, 0, 7, &tx), -EINVAL);
+	assert_int_equal(vx_txn_begin_nested(NULL, 0, &tx), -EINVAL);
+	assert_int_equal(vx_txn_commit(NULL, NULL), -EINVAL);
+	assert_int_equal(vx_txn_abort(NULL), -EINVAL);
+	assert_int_equal(stats(fs).running, 0);
+	assert_int_equal(vx_txn_get_tunables(fs, &tun), 0);
+	assert_int_equal(tun.max_txns, 256);
+	assert_int_equal(tun.batch_size, 64);
+	assert_int_equal(tun.commit_timeout_ms, 10000);
+	assert_true(tun.batching);
+	assert_int_equal(tun.max_depth, 8);
+	bad = tun;
+	bad.batch_size = 0;
+	assert_int_equal(vx_txn_set_tunables(fs, &bad), -EINVAL);
+	bad = tun;
+	bad.max_txns = 5000;
+	assert_int_equal(vx_txn_set_tunables(fs, &bad), -EINVAL);
+	bad = tun;
+	bad.commit_timeout_ms = 0;
+	assert_int_equal(vx_txn_set_tunables(fs, &bad), -EINVAL);
+	assert_int_equal(vx_txn_get_tunables(fs, &now), 0);
+	assert_memory_equal(&now, &tun, sizeof(now));
+	/* close with a transaction open */
+	assert_int_equal(vx_txn_begin(fs, 0, 0, &tx), 0);
+	mkfile(fs, tx, ROOT, "open");
+	assert_int_equal(vx_fs_close(fs), -EBUSY);
+	assert_int_equal(vx_txn_commit(tx, NULL), 0);
+	assert_int_not_equal(find(fs, NULL, ROOT, "open"), 0);
+	tfs_reopen(t);
+	assert_int_not_equal(find(t->fs, NULL, ROOT, "open"), 0);
+	tfs_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_op_records),
 		cmocka_unit_test(test_isolation_levels),
 		cmocka_unit_test(test_txn_full),
+		cmocka_unit_test(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
