@@ -25,8 +25,9 @@ LIB_PIC   := $(LIB_SRC:.c=.pic.o)
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 STATIC    := lib/libvexfs.a
 SHARED    := lib/libvexfs.so.$(VERSION)
-TOOLS     := mkfs/mkfs.vexfs
+TOOLS     := mkfs/mkfs.vexfs fsck/fsck.vexfs
 MKFS_SRC  := $(sort $(wildcard mkfs/*.c))
+FSCK_SRC  := $(sort $(wildcard fsck/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:.c=)
 HELP_SRC  := $(sort $(wildcard tests/helpers/*.c))
@@ -53,6 +54,9 @@ $(SHARED): $(LIB_PIC)
 
 mkfs/mkfs.vexfs: $(MKFS_SRC) $(STATIC) $(HDRS) $(wildcard mkfs/*.h)
 	$(CC) $(CFLAGS) -Imkfs -o $@ $(MKFS_SRC) $(STATIC) $(TOOL_LIBS) $(LIB_LIBS)
+
+fsck/fsck.vexfs: $(FSCK_SRC) $(STATIC) $(HDRS) $(wildcard fsck/*.h)
+	$(CC) $(CFLAGS) -Ifsck -o $@ $(FSCK_SRC) $(STATIC) $(TOOL_LIBS) $(LIB_LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c $(STATIC) $(HDRS) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) -lcmocka $(LIB_LIBS)
@@ -98,9 +102,9 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/mkfs.vexfs $(DESTDIR)$(LIBDIR)/libvexfs.* \
+	rm -f $(DESTDIR)$(SBINDIR)/mkfs.vexfs $(DESTDIR)$(SBINDIR)/fsck.vexfs $(DESTDIR)$(LIBDIR)/libvexfs.* \
 	    $(DESTDIR)$(PCDIR)/vexfs.pc $(DESTDIR)$(MANDIR)/man5/vexfs.5 \
-	    $(DESTDIR)$(MANDIR)/man8/mkfs.vexfs.8
+	    $(DESTDIR)$(MANDIR)/man8/mkfs.vexfs.8 $(DESTDIR)$(MANDIR)/man8/fsck.vexfs.8
 	rm -rf $(DESTDIR)$(INCDIR)/vexfs
 
 clean:

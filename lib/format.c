@@ -244,17 +244,10 @@ void vx_group_encode(void *blk, size_t bsize, const struct vx_group *g)
 	vx_mhdr_seal(p, bsize);
 }
 
-int vx_group_decode(const void *blk, size_t bsize, vx_blk_t blkno,
-		    const struct vx_super *sb, uint32_t group_no,
-		    struct vx_group *g)
+void vx_group_unpack(const void *blk, struct vx_group *g)
 {
 	const uint8_t *p = blk;
-	uint64_t start, nblocks;
-	int err;
 
-	err = vx_mhdr_check(p, bsize, VX_BT_GROUP, blkno, sb->hdr.uuid, &g->hdr);
-	if (err)
-		return err;
 	g->group_no = vx_get32(p + 48);
 	g->flags = vx_get32(p + 52);
 	g->start = vx_get64(p + 56);
@@ -267,6 +260,20 @@ int vx_group_decode(const void *blk, size_t bsize, vx_blk_t blkno,
 	g->bbitmap = vx_get64(p + 88);
 	g->ibitmap = vx_get64(p + 96);
 	g->itable = vx_get64(p + 104);
+}
+
+int vx_group_decode(const void *blk, size_t bsize, vx_blk_t blkno,
+		    const struct vx_super *sb, uint32_t group_no,
+		    struct vx_group *g)
+{
+	const uint8_t *p = blk;
+	uint64_t start, nblocks;
+	int err;
+
+	err = vx_mhdr_check(p, bsize, VX_BT_GROUP, blkno, sb->hdr.uuid, &g->hdr);
+	if (err)
+		return err;
+	vx_group_unpack(p, g);
 	start = (uint64_t)group_no * sb->group_blocks;
 	nblocks = sb->block_count - start;
 	if (nblocks > sb->group_blocks)
@@ -337,20 +344,10 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-int vx_inode_decode(const void *slot, vx_ino_t ino, const uint8_t *uuid,
-		    struct vx_inode *in)
+void vx_inode_unpack(const void *slot, vx_ino_t ino, struct vx_inode *in)
 {
 	const uint8_t *p = slot;
-	unsigned type;
 
-	if (all_zero(p, VX_INODE_SIZE))
-		return 1;
-	if (vx_get16(p) != VX_INODE_MAGIC)
-		return VX_EBADMAGIC;
-	if (vx_get32(p + 4) != inode_crc(p, uuid))
-		return VX_EBADCRC;
-	if (vx_get64(p + 8) != ino)
-		return VX_EMISDIRECTED;
 	memset(in, 0, sizeof(*in));
 	in->ino = ino;
 	in->mode = vx_get16(p + 2);
@@ -375,6 +372,23 @@ int vx_inode_decode(const void *slot, vx_ino_t ino, const uint8_t *uuid,
 	in->nentries = vx_get16(p + 118);
 	in->parent = vx_get64(p + 120);
 	memcpy(in->area, p + 128, VX_INLINE_AREA);
+}
+
+int vx_inode_decode(const void *slot, vx_ino_t ino, const uint8_t *uuid,
+		    struct vx_inode *in)
+{
+	const uint8_t *p = slot;
+	unsigned type;
+
+	if (all_zero(p, VX_INODE_SIZE))
+		return 1;
+	if (vx_get16(p) != VX_INODE_MAGIC)
+		return VX_EBADMAGIC;
+	if (vx_get32(p + 4) != inode_crc(p, uuid))
+		return VX_EBADCRC;
+	if (vx_get64(p + 8) != ino)
+		return VX_EMISDIRECTED;
+	vx_inode_unpack(p, ino, in);
 	type = vx_ftype_of_mode(in->mode);
 	if (type == VX_FT_UNKNOWN || in->depth > VX_MAX_EXT_DEPTH ||
 	    in->atime_nsec >= 1000000000u || in->mtime_nsec >= 1000000000u ||

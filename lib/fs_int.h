@@ -138,6 +138,15 @@ static inline bool vx_fs_unfinished(const struct vx_fs *fs)
 	return fs->sb.state & VX_STATE_INCOMPLETE;
 }
 
+/* the fields of an inode slot / group header as stored, unchecked (the
+ * checker reads damaged ones; the decoders validate after these) */
+void vx_inode_unpack(const void *slot, vx_ino_t ino, struct vx_inode *in);
+void vx_group_unpack(const void *blk, struct vx_group *g);
+
+/* read and decode the superblock at @blkno (0: the primary; else a
+ * backup, whatever the block size) (super.c) */
+int vx_super_read(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb);
+
 /* full geometry check of a superblock (format.c) */
 int vx_super_check(const struct vx_super *sb);
 

@@ -140,7 +140,7 @@ static int read_backup_super(struct vx_io *io, vx_blk_t blkno,
 }
 
 /* read the superblock at @blkno whatever the block size */
-static int read_super(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb)
+int vx_super_read(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb)
 {
 	size_t len = 1024;
 	uint8_t *buf = NULL;
@@ -311,7 +311,7 @@ static int open_journal(struct vx_fs *fs)
 			vx_log(fs, VX_LOG_INFO, "journal: replayed %llu "
 			       "transactions", (unsigned long long)fs->jinfo.txns);
 		if (!err)
-			err = read_super(fs->io, fs->sb_block, &fs->sb);
+			err = vx_super_read(fs->io, fs->sb_block, &fs->sb);
 		if (!err)
 			err = check_features(&fs->sb, fs->flags);
 	}
@@ -339,7 +339,7 @@ static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 	fs = fs_alloc(io, opts, own_io);
 	if (!fs)
 		return -ENOMEM;
-	err = read_super(io, fs->sb_block, &fs->sb);
+	err = vx_super_read(io, fs->sb_block, &fs->sb);
 	if (!err)
 		err = check_features(&fs->sb, fs->flags);
 	if (!err)

@@ -82,6 +82,18 @@ int vx_io_mem_wrap(void *buf, uint64_t size, struct vx_io **out);
  */
 unsigned char *vx_io_mem_data(struct vx_io *io, uint64_t *size);
 
+/*
+ * vx_io_overlay_open - a layer over @lower that keeps every write in
+ * memory, in pages of @page bytes (a power of two >= 512): reads see
+ * @lower with those writes on top, @lower is never written.  fsck -n
+ * recovers the journal into one to check the image as recovery would
+ * leave it.  Closing the layer leaves @lower open (the caller's).
+ * Writes must not race with reads.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int vx_io_overlay_open(struct vx_io *lower, size_t page, struct vx_io **out);
+/* vx_io_overlay_pages - pages an overlay holds (0: not an overlay) */
+size_t vx_io_overlay_pages(struct vx_io *io);
+
 /* Thin wrappers that call through io->ops. */
 int vx_io_read(struct vx_io *io, uint64_t off, void *buf, size_t len);
 int vx_io_write(struct vx_io *io, uint64_t off, const void *buf, size_t len);

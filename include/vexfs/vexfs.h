@@ -12,6 +12,7 @@
 #include "ops.h"
 #include "journal.h"
 #include "txn.h"
+#include "check.h"
 
 #define VEXFS_VERSION "0.1.0"
 

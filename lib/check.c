@@ -1,0 +1,308 @@
+/*
+ * check.c: the checker's driver (vx_check), its findings and threads.
+ *
+ * Order of a run (each pass states in its own file what it checks):
+ *   1 superblock and backups, with journal recovery first (check_super.c)
+ *   2 allocation-group headers (check_group.c)
+ *   3 inodes and extent trees (check_inode.c, check_extent.c)
+ *   4 bitmaps and free counts (check_bitmap.c)
+ *   5 directories (check_dir.c)
+ *   6 connectivity, 7 link counts (check_link.c)
+ * Passes 1-4 make block-level repairs, staged and committed to the
+ * journal at the end of each pass (check_io.c).  The bitmaps are
+ * repaired in pass 4, before the namespace passes, because those repair
+ * through library operations that allocate from the bitmaps
+ * (check_fix.c); e2fsck allocates from its own maps instead and so
+ * checks the bitmaps last.
+ *
+ * A read-only run (VX_CHECK_RDONLY) puts an in-memory overlay over the
+ * device, recovers the journal into it and checks the image as recovery
+ * would leave it; every answer is no, and the device is never written.
+ *
+ * Findings are put to the caller one at a time, from the calling thread,
+ * in a fixed order (passes sort what their threads found), so the output
+ * of two runs on the same image is the same.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check_int.h"
+
+void ck_finding(struct vx_finding *f, int code, uint64_t object,
+		const char *what, ...)
+{
+	va_list ap;
+
+	memset(f, 0, sizeof(*f));
+	f->pr = vx_check_problem(code);
+	f->object = object;
+	snprintf(f->what, sizeof(f->what), "%s", what);
+	va_start(ap, what);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(f->msg, sizeof(f->msg), f->pr->fmt, ap);
+#pragma GCC diagnostic pop
+	va_end(ap);
+}
+
+static void poll_cancel(struct ck *c)
+{
+	if (c->o->cancel && *c->o->cancel && !c->stop) {
+		c->r->cancelled = true;
+		c->stop = true;
+	}
+}
+
+bool ck_ask(struct ck *c, struct vx_finding *f)
+{
+	int ans;
+
+	c->r->findings++;
+	poll_cancel(c);
+	if (c->stop)
+		return false;
+	ans = c->o->ask ? c->o->ask(c->o->ctx, f) : VX_ANS_NO;
+	if (ans == VX_ANS_CANCEL) {
+		c->r->cancelled = true;
+		c->stop = true;
+		return false;
+	}
+	if (ans == VX_ANS_HALT) {
+		c->r->halted = true;
+		c->stop = true;
+		return false;
+	}
+	return ans == VX_ANS_YES && !c->rdonly;
+}
+
+void ck_done(struct ck *c, struct vx_finding *f, bool yes, int err)
+{
+	f->fixed = yes && !err;
+	f->error = yes ? err : 0;
+	if (f->fixed) {
+		c->r->fixed++;
+		c->r->modified = true;
+	} else {
+		c->r->left++;
+	}
+	if (c->o->done)
+		c->o->done(c->o->ctx, f);
+}
+
+bool ck_problem(struct ck *c, struct vx_finding *f)
+{
+	return ck_ask(c, f);
+}
+
+void ck_progress(struct ck *c, int pass, uint64_t done, uint64_t total)
+{
+	poll_cancel(c);
+	if (c->o->progress)
+		c->o->progress(c->o->ctx, pass, done, total);
+}
+
+/* ---- threads ---- */
+
+struct par {
+	struct ck *c;
+	uint64_t n;
+	_Atomic uint64_t next;
+	int (*fn)(struct ck *, uint64_t, void *);
+	void *arg;
+	pthread_mutex_t lock;
+	int err;
+};
+
+static void *par_run(void *p)
+{
+	struct par *w = p;
+
+	for (;;) {
+		uint64_t i = atomic_fetch_add(&w->next, 1);
+		int err;
+
+		if (i >= w->n || w->c->stop)
+			break;
+		err = w->fn(w->c, i, w->arg);
+		if (err) {
+			pthread_mutex_lock(&w->lock);
+			if (!w->err)
+				w->err = err;
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+	}
+	return NULL;
+}
+
+int ck_parallel(struct ck *c, uint64_t n, int (*fn)(struct ck *, uint64_t,
+						     void *), void *arg)
+{
+	struct par w = { .c = c, .n = n, .fn = fn, .arg = arg };
+	pthread_t th[8];
+	unsigned nt = c->threads, started = 0;
+
+	if (nt > n)
+		nt = (unsigned)n;
+	pthread_mutex_init(&w.lock, NULL);
+	for (unsigned i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, par_run, &w) == 0)
+			started++;
+	par_run(&w);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&w.lock);
+	return w.err;
+}
+
+/* ---- the run ---- */
+
+static void ck_release(struct ck *c)
+{
+	if (c->grp)
+		for (uint32_t g = 0; g < c->sb.group_count; g++)
+			free(c->grp[g].inos);
+	free(c->grp);
+	free(c->used);
+	ck_stage_free(c);
+	free(c->dirs);
+	free(c->dext);
+	free(c->edges);
+	for (size_t i = 0; i < c->nremaps; i++)
+		free(c->remaps[i].ext);
+	free(c->remaps);
+	free(c->dups);
+	if (c->j)
+		vx_journal_close(c->j);
+	pthread_mutex_destroy(&c->lock);
+}
+
+static void pass_start(struct ck *c, int pass)
+{
+	poll_cancel(c);
+	if (c->o->pass && !c->stop)
+		c->o->pass(c->o->ctx, pass, vx_check_pass_title(pass));
+}
+
+/* what a run counts: used inodes and blocks, objects by type */
+static void tally(struct ck *c)
+{
+	struct vx_check_result *r = c->r;
+	uint64_t words = (c->sb.block_count + 63) / 64;
+
+	r->inodes_total = (uint64_t)c->sb.inodes_per_group * c->sb.group_count;
+	r->blocks_total = c->sb.block_count;
+	r->inodes_used = r->blocks_used = 0;
+	r->files = r->dirs = r->symlinks = r->devices = 0;
+	r->fifos = r->sockets = 0;
+	for (uint32_t g = 0; g < c->sb.group_count; g++)
+		for (uint32_t s = 0; s < c->grp[g].ninit; s++) {
+			switch (c->grp[g].inos[s].type) {
+			case 0: continue;
+			case VX_FT_REG: r->files++; break;
+			case VX_FT_DIR: r->dirs++; break;
+			case VX_FT_LNK: r->symlinks++; break;
+			case VX_FT_FIFO: r->fifos++; break;
+			case VX_FT_SOCK: r->sockets++; break;
+			default: r->devices++; break;
+			}
+			r->inodes_used++;
+		}
+	for (uint64_t w = 0; w < words; w++)
+		r->blocks_used += (uint64_t)__builtin_popcountll(c->used[w]);
+}
+
+/* the namespace passes, on a filesystem handle in read-write runs */
+static int namespace_passes(struct ck *c)
+{
+	int err = 0;
+
+	if (!c->rdonly && !c->stop) {
+		err = ck_fix_open(c);
+		if (err)
+			return err;
+	}
+	/* the block maps accepted for rebuilding in pass 3 */
+	for (size_t i = 0; i < c->nremaps && c->fs && !err; i++) {
+		int e = ck_fix_remap(c, &c->remaps[i]);
+
+		if (e == -ENOMEM)
+			err = e;
+		else if (e) {	/* counted as fixed when it was accepted */
+			c->r->fixed--;
+			c->r->left++;
+		}
+	}
+	pass_start(c, VX_PASS_DIRS);
+	if (!c->stop)
+		err = ck_pass_dirs(c);
+	pass_start(c, VX_PASS_CONNECT);
+	if (!err && !c->stop)
+		err = ck_pass_connect(c);
+	pass_start(c, VX_PASS_LINKS);
+	if (!err && !c->stop)
+		err = ck_pass_links(c);
+	if (c->fs) {
+		int e2 = ck_fix_close(c);
+		if (!err)
+			err = e2;
+	}
+	return err;
+}
+
+static int run(struct ck *c)
+{
+	int err;
+
+	pass_start(c, VX_PASS_SUPER);
+	err = ck_pass_super(c);
+	if (err || c->r->skipped)
+		return err;
+	pass_start(c, VX_PASS_GROUPS);
+	if (!c->stop && !(err = ck_pass_groups(c)))
+		err = ck_commit(c);
+	pass_start(c, VX_PASS_INODES);
+	if (!err && !c->stop && !(err = ck_pass_inodes(c)))
+		err = ck_commit(c);
+	pass_start(c, VX_PASS_BITMAPS);
+	if (!err && !c->stop && !(err = ck_pass_bitmaps(c)))
+		err = ck_commit(c);
+	if (!err && c->stop)
+		return ck_commit(c);	/* keep what was accepted */
+	if (!err)
+		tally(c);
+	if (!err)
+		err = namespace_passes(c);
+	return err;
+}
+
+int vx_check(struct vx_io *io, const struct vx_check_opts *opts,
+	     struct vx_check_result *res)
+{
+	struct ck c = { 0 };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int err;
+
+	if (!io || !opts || !res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	c.o = opts;
+	c.r = res;
+	c.rdonly = opts->flags & VX_CHECK_RDONLY;
+	c.threads = opts->threads ? opts->threads : ncpu > 0 ? (unsigned)ncpu : 1;
+	if (c.threads > 8)
+		c.threads = 8;
+	pthread_mutex_init(&c.lock, NULL);
+	c.io = io;
+	if (c.rdonly && (err = vx_io_overlay_open(io, 4096, &c.io)))
+		return err;
+	err = run(&c);
+	if (!err && c.err)
+		err = c.err;
+	ck_release(&c);
+	if (c.io != io)
+		vx_io_close(c.io);
+	return err;
+}

@@ -1,0 +1,277 @@
+/*
+ * check_bitmap.c: pass 4, bitmaps and free counts.
+ *
+ * Checks, group by group, that every block bitmap block and inode bitmap
+ * block decodes; that the block bitmap marks exactly the blocks pass 3
+ * found in use (group metadata, extents, extent-tree nodes) and the
+ * inode bitmap exactly the valid inodes; that the padding bits past the
+ * end of the group are set; and that the header's free-block,
+ * free-inode and directory counts are what was counted.  A group whose
+ * bitmap was never written ("uninitialised") reads as metadata only /
+ * all inodes free.  Repairs write the whole bitmap from what was counted
+ * and the header with the counted figures.  The superblock's free
+ * counts are hints recomputed at every open; the run's close writes
+ * them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check_int.h"
+
+#define MAX_RUNS	8
+
+struct bm {
+	uint16_t type;
+	vx_blk_t base;			/* first bitmap block */
+	uint32_t nblk;			/* bitmap blocks */
+	uint64_t nbits;			/* items in the group */
+	uint8_t *disk;			/* bits only, blocks concatenated */
+	bool uninit, bad;
+	vx_blk_t bad_blk;
+	int why;
+};
+
+static uint32_t bits_per(const struct ck *c)
+{
+	return (c->bsize - VX_MHDR_SIZE) * 8;
+}
+
+static bool bit(const uint8_t *v, uint64_t i)
+{
+	return v[i / 8] & (1u << (i % 8));
+}
+
+static int load(struct ck *c, struct bm *b, uint64_t uninit_used)
+{
+	uint32_t per = bits_per(c);
+	uint8_t *buf = malloc(c->bsize);
+	int err = 0;
+
+	b->disk = calloc(b->nblk, per / 8);
+	if (!buf || !b->disk) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (b->uninit) {
+		for (uint64_t i = 0; i < uninit_used; i++)
+			b->disk[i / 8] |= (uint8_t)(1u << (i % 8));
+		free(buf);
+		return 0;
+	}
+	for (uint32_t k = 0; k < b->nblk && !b->bad; k++) {
+		int e = ck_read(c, b->base + k, buf, 1);
+
+		if (!e)
+			e = vx_mhdr_check(buf, c->bsize, b->type, b->base + k,
+					  c->sb.hdr.uuid, NULL);
+		if (e) {
+			b->bad = true;
+			b->bad_blk = b->base + k;
+			b->why = e;
+			break;
+		}
+		memcpy(b->disk + (size_t)k * (per / 8), buf + VX_MHDR_SIZE,
+		       per / 8);
+	}
+	free(buf);
+	return err;
+}
+
+/* "12-40, 77, and 3 more" */
+static void runs_text(char *out, size_t size, const uint64_t *runs, size_t n,
+		      uint64_t more)
+{
+	size_t len = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < n && len < size; i++) {
+		unsigned long long lo = runs[2 * i], hi = runs[2 * i + 1];
+
+		len += (size_t)(lo == hi ?
+			snprintf(out + len, size - len, "%s%llu", i ? ", " : "", lo) :
+			snprintf(out + len, size - len, "%s%llu-%llu", i ? ", " : "",
+				 lo, hi));
+	}
+	if (more && len < size)
+		snprintf(out + len, size - len, ", and %llu more",
+			 (unsigned long long)more);
+}
+
+/* report runs where counted (@want) and disk differ in direction @set */
+static bool diff(struct ck *c, uint32_t g, const struct bm *b,
+		 bool (*want)(struct ck *, uint32_t, uint64_t), bool set,
+		 uint64_t first_no, int code)
+{
+	uint64_t runs[2 * MAX_RUNS], more = 0, lo = 0;
+	size_t n = 0;
+	bool in = false;
+	char text[200], what[48];
+	struct vx_finding f;
+
+	for (uint64_t i = 0; i <= b->nbits; i++) {
+		bool d = i < b->nbits &&
+			 want(c, g, i) == set && bit(b->disk, i) != set;
+
+		if (d && !in) {
+			lo = i;
+			in = true;
+		} else if (!d && in) {
+			in = false;
+			if (n < MAX_RUNS) {
+				runs[2 * n] = first_no + lo;
+				runs[2 * n + 1] = first_no + i - 1;
+				n++;
+			} else {
+				more++;
+			}
+		}
+	}
+	if (!n)
+		return false;
+	runs_text(text, sizeof(text), runs, n, more);
+	snprintf(what, sizeof(what), "group %u", g);
+	ck_finding(&f, code, g, what, text);
+	bool yes = ck_ask(c, &f);
+	ck_done(c, &f, yes, 0);
+	return yes;
+}
+
+static bool want_block(struct ck *c, uint32_t g, uint64_t i)
+{
+	return ck_test(c, c->grp[g].lay.start + i);
+}
+
+static bool want_inode(struct ck *c, uint32_t g, uint64_t i)
+{
+	const struct ck_group *cg = &c->grp[g];
+
+	return i < cg->ninit && cg->inos[i].type;
+}
+
+/* write the bitmap from what was counted */
+static int put_bitmap(struct ck *c, uint32_t g, const struct bm *b,
+		      bool (*want)(struct ck *, uint32_t, uint64_t))
+{
+	uint32_t per = bits_per(c);
+	uint8_t *buf = malloc(c->bsize);
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < b->nblk && !err; k++) {
+		struct vx_mhdr h = { .type = b->type, .blkno = b->base + k,
+				     .seq = ck_seq(c) };
+
+		memset(buf, 0, c->bsize);
+		memcpy(h.uuid, c->sb.hdr.uuid, 16);
+		vx_mhdr_encode(buf, &h);
+		for (uint32_t i = 0; i < per; i++) {
+			uint64_t item = (uint64_t)k * per + i;
+			if (item >= b->nbits || want(c, g, item))
+				buf[VX_MHDR_SIZE + i / 8] |= (uint8_t)(1u << (i % 8));
+		}
+		vx_mhdr_seal(buf, c->bsize);
+		err = ck_stage(c, b->base + k, buf);
+	}
+	free(buf);
+	return err;
+}
+
+static bool bad_bitmap(struct ck *c, uint32_t g, const struct bm *b,
+		       const char *kind)
+{
+	struct vx_finding f;
+	char what[48];
+
+	snprintf(what, sizeof(what), "group %u", g);
+	ck_finding(&f, VX_PR_BITMAP_BAD, g, what, kind,
+		   (unsigned long long)b->bad_blk, vx_strerror(b->why));
+	bool yes = ck_ask(c, &f);
+	ck_done(c, &f, yes, 0);
+	return yes;
+}
+
+static bool count(struct ck *c, uint32_t g, int code, uint32_t *have,
+		  uint32_t want)
+{
+	struct vx_finding f;
+	char what[48];
+
+	if (*have == want)
+		return false;
+	snprintf(what, sizeof(what), "group %u", g);
+	ck_finding(&f, code, g, what, (unsigned long long)*have,
+		   (unsigned long long)want);
+	bool yes = ck_ask(c, &f);
+	ck_done(c, &f, yes, 0);
+	if (yes)
+		*have = want;
+	return yes;
+}
+
+static int one_group(struct ck *c, uint32_t g)
+{
+	struct ck_group *cg = &c->grp[g];
+	struct bm bb = { .type = VX_BT_BBITMAP, .base = cg->lay.bbitmap,
+			 .nblk = c->sb.bbitmap_blocks, .nbits = cg->lay.nblocks,
+			 .uninit = cg->g.flags & VX_GF_BLOCK_UNINIT };
+	struct bm ib = { .type = VX_BT_IBITMAP, .base = cg->lay.ibitmap,
+			 .nblk = c->sb.ibitmap_blocks,
+			 .nbits = c->sb.inodes_per_group,
+			 .uninit = cg->g.flags & VX_GF_INODE_UNINIT };
+	uint64_t first_ino = (uint64_t)g * c->sb.inodes_per_group + 1;
+	uint32_t used_b = 0, used_i = 0, dirs = 0;
+	bool wb = false, wi = false, wh = cg->hdr_dirty;
+	int err;
+
+	if ((err = load(c, &bb, cg->lay.meta_blocks)) ||
+	    (err = load(c, &ib, 0)))
+		goto out;
+	if (bb.bad)
+		wb = bad_bitmap(c, g, &bb, "block");
+	else
+		wb = diff(c, g, &bb, want_block, true, cg->lay.start,
+			  VX_PR_BLOCK_USED_FREE) |
+		     diff(c, g, &bb, want_block, false, cg->lay.start,
+			  VX_PR_BLOCK_FREE_USED);
+	if (ib.bad)
+		wi = bad_bitmap(c, g, &ib, "inode");
+	else
+		wi = diff(c, g, &ib, want_inode, true, first_ino,
+			  VX_PR_INODE_USED_FREE) |
+		     diff(c, g, &ib, want_inode, false, first_ino,
+			  VX_PR_INODE_FREE_USED);
+	for (uint64_t i = 0; i < cg->lay.nblocks; i++)
+		used_b += want_block(c, g, i);
+	for (uint32_t i = 0; i < cg->ninit; i++) {
+		used_i += cg->inos[i].type != 0;
+		dirs += cg->inos[i].type == VX_FT_DIR;
+	}
+	wh |= count(c, g, VX_PR_GROUP_FREE_BLOCKS, &cg->g.free_blocks,
+		    cg->lay.nblocks - used_b);
+	wh |= count(c, g, VX_PR_GROUP_FREE_INODES, &cg->g.free_inodes,
+		    c->sb.inodes_per_group - used_i);
+	wh |= count(c, g, VX_PR_GROUP_USED_DIRS, &cg->g.used_dirs, dirs);
+	if (wb && !(err = put_bitmap(c, g, &bb, want_block)))
+		cg->g.flags &= ~(uint32_t)VX_GF_BLOCK_UNINIT;
+	if (!err && wi && !(err = put_bitmap(c, g, &ib, want_inode)))
+		cg->g.flags &= ~(uint32_t)VX_GF_INODE_UNINIT;
+	if (!err && (wb || wi || wh))
+		err = ck_put_group(c, g);
+out:
+	free(bb.disk);
+	free(ib.disk);
+	return err;
+}
+
+int ck_pass_bitmaps(struct ck *c)
+{
+	int err = 0;
+
+	for (uint32_t g = 0; g < c->sb.group_count && !err && !c->stop; g++) {
+		err = one_group(c, g);
+		ck_progress(c, VX_PASS_BITMAPS, g + 1, c->sb.group_count);
+	}
+	return err;
+}

@@ -1,0 +1,227 @@
+/*
+ * check_extent.c: the block map of one inode, checked (pass 3).
+ *
+ * ck_map_scan walks an inode's extent tree from its inline area down and
+ * checks: every node's header (magic, checksum, its own block number,
+ * this filesystem's UUID, written by a committed transaction), its
+ * level, its owner (this inode) and entry count; index entries in key
+ * order, inside the range their parent gives them, pointing inside the
+ * filesystem and not at metadata or at a node already seen (a loop or a
+ * block shared with another map); extents of a valid length, inside the
+ * filesystem, in logical order without overlap, inside their index
+ * range, and not over group metadata.  It keeps every extent that passes
+ * (what a rebuilt map holds) and a finding for every one that does not.
+ * With @claim it marks the blocks of the valid extents and nodes in the
+ * used-block map and notes runs that someone had claimed already.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check_int.h"
+
+struct walk {
+	struct ck *c;
+	const struct vx_inode *in;
+	struct ck_map *m;
+	bool claim;
+	uint64_t prev_end;
+	char what[48];
+	uint8_t *buf[VX_MAX_EXT_DEPTH];
+};
+
+static int bad(struct walk *w, int code, ...)
+{
+	struct vx_finding *f;
+	va_list ap;
+	int err = vx_grow((void **)&w->m->bad, &w->m->cbad, w->m->nbad + 1,
+			  sizeof(*w->m->bad));
+
+	if (err)
+		return err;
+	f = &w->m->bad[w->m->nbad++];
+	memset(f, 0, sizeof(*f));
+	f->pr = vx_check_problem(code);
+	f->object = w->in->ino;
+	snprintf(f->what, sizeof(f->what), "%s", w->what);
+	va_start(ap, code);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(f->msg, sizeof(f->msg), f->pr->fmt, ap);
+#pragma GCC diagnostic pop
+	va_end(ap);
+	return 0;
+}
+
+/* does [b, b+n) touch group metadata? */
+static bool meta_overlap(struct ck *c, vx_blk_t b, uint64_t n)
+{
+	uint64_t gb = c->sb.group_blocks;
+
+	for (uint64_t g = b / gb; g * gb < b + n && g < c->sb.group_count; g++) {
+		const struct vx_glayout *l = &c->grp[g].lay;
+		vx_blk_t me = l->start + l->meta_blocks;
+
+		if (b < me && b + n > l->start)
+			return true;
+	}
+	return false;
+}
+
+/* claim [b, b+n), noting the runs that were claimed already */
+static int claim(struct walk *w, vx_blk_t b, uint64_t n)
+{
+	struct ck_map *m = w->m;
+	uint64_t run = 0;
+	int err = 0;
+
+	for (uint64_t i = 0; i <= n && !err; i++) {
+		bool was = i < n && ck_claim(w->c, b + i, 1);
+
+		if (was) {
+			run++;
+			continue;
+		}
+		if (!run)
+			continue;
+		err = vx_grow((void **)&m->dup, &m->cdup, m->ndup + 2,
+			      sizeof(*m->dup));
+		if (!err) {
+			m->dup[m->ndup++] = b + i - run;
+			m->dup[m->ndup++] = run;
+		}
+		run = 0;
+	}
+	return err;
+}
+
+static int leaf(struct walk *w, const uint8_t *e, uint64_t lo, uint64_t hi)
+{
+	struct ck *c = w->c;
+	struct ck_ext x = { .lblk = vx_get64(e), .pblk = vx_get64(e + 8),
+			    .len = vx_get32(e + 16) };
+	unsigned long long l = x.lblk, p = x.pblk;
+	const char *why = NULL;
+	int err;
+
+	if (x.len == 0 || x.len > VX_EXT_MAX_LEN)
+		why = "bad length";
+	else if (x.pblk == 0 || x.pblk >= c->sb.block_count ||
+		 x.len > c->sb.block_count - x.pblk)
+		why = "blocks outside the filesystem";
+	else if (x.lblk > UINT64_MAX - x.len)
+		why = "logical range overflows";
+	else if (x.lblk < lo || x.lblk + x.len > hi)
+		why = "outside the range of its index entry";
+	if (why)
+		return bad(w, VX_PR_EXTENT_BAD_RANGE, l, p, x.len, why);
+	if (x.lblk < w->prev_end)
+		return bad(w, VX_PR_EXTENT_OVERLAP, l);
+	if (meta_overlap(c, x.pblk, x.len))
+		return bad(w, VX_PR_EXTENT_META, p, p + x.len - 1);
+	w->prev_end = x.lblk + x.len;
+	if ((err = vx_grow((void **)&w->m->ext, &w->m->cap, w->m->n + 1,
+			   sizeof(*w->m->ext))))
+		return err;
+	w->m->ext[w->m->n++] = x;
+	return w->claim ? claim(w, x.pblk, x.len) : 0;
+}
+
+static int node(struct walk *w, const uint8_t *ents, unsigned count,
+		unsigned level, uint64_t lo, uint64_t hi);
+
+/* index entry @i of @ents, its child at @level */
+static int child(struct walk *w, const uint8_t *ents, unsigned i,
+		 unsigned count, unsigned level, uint64_t lo, uint64_t hi)
+{
+	struct ck *c = w->c;
+	uint64_t key = vx_get64(ents + i * VX_INDEX_SIZE);
+	vx_blk_t blk = vx_get64(ents + i * VX_INDEX_SIZE + 8);
+	uint64_t clo = key > lo ? key : lo;
+	uint64_t chi = i + 1 < count ?
+		       vx_get64(ents + (i + 1) * VX_INDEX_SIZE) : hi;
+	uint8_t *buf = w->buf[level];
+	struct vx_mhdr h;
+	const char *why = NULL;
+	unsigned n = 0, cap = (c->bsize - VX_EXT_NODE_HDR) /
+			  (level ? VX_INDEX_SIZE : VX_EXTENT_SIZE);
+	int err;
+
+	if (blk == 0 || blk >= c->sb.block_count)
+		why = "child outside the filesystem";
+	else if (i && key <= vx_get64(ents + (i - 1) * VX_INDEX_SIZE))
+		why = "keys out of order";
+	else if (key < lo || key >= hi)
+		why = "key outside its parent's range";
+	else if (meta_overlap(c, blk, 1))
+		why = "child is filesystem metadata";
+	if (why)
+		return bad(w, VX_PR_EXTENT_BAD_INDEX, i,
+			   (unsigned long long)key, (unsigned long long)blk, why);
+	if ((err = ck_read(c, blk, buf, 1)))
+		why = vx_strerror(err);
+	else if ((err = vx_mhdr_check(buf, c->bsize, VX_BT_EXTENT, blk,
+				      c->sb.hdr.uuid, &h)))
+		why = vx_strerror(err);
+	else if (h.seq >= c->next_seq)
+		why = "written by a transaction that never committed";
+	else if (vx_get16(buf + 48) != level)
+		why = "wrong level";
+	else if (vx_get64(buf + 56) != w->in->ino)
+		why = "belongs to another inode";
+	else if ((n = vx_get16(buf + 50)) == 0 || n > cap)
+		why = "bad entry count";
+	if (why)
+		return bad(w, VX_PR_EXTENT_BAD_NODE, (unsigned long long)blk, why);
+	if (w->claim && ck_claim(c, blk, 1))
+		return bad(w, VX_PR_EXTENT_BAD_INDEX, i,
+			   (unsigned long long)key, (unsigned long long)blk,
+			   "node block already in use");
+	if ((err = vx_grow((void **)&w->m->nodeblk, &w->m->cnode,
+			   w->m->nnode + 1, sizeof(*w->m->nodeblk))))
+		return err;
+	w->m->nodeblk[w->m->nnode++] = blk;
+	w->m->nodes++;
+	return node(w, buf + VX_EXT_NODE_HDR, n, level, clo, chi);
+}
+
+static int node(struct walk *w, const uint8_t *ents, unsigned count,
+		unsigned level, uint64_t lo, uint64_t hi)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < count && !err; i++)
+		err = level ? child(w, ents, i, count, level - 1, lo, hi) :
+			      leaf(w, ents + i * VX_EXTENT_SIZE, lo, hi);
+	return err;
+}
+
+int ck_map_scan(struct ck *c, const struct vx_inode *in, bool claim_blocks,
+		struct ck_map *m)
+{
+	struct walk w = { .c = c, .in = in, .m = m, .claim = claim_blocks };
+	int err = 0;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(w.what, sizeof(w.what), "inode %llu",
+		 (unsigned long long)in->ino);
+	if (in->flags & VX_IF_INLINE_DATA)
+		return 0;
+	for (unsigned l = 0; l < in->depth && !err; l++)
+		if (!(w.buf[l] = malloc(c->bsize)))
+			err = -ENOMEM;
+	if (!err)
+		err = node(&w, in->area, in->nentries, in->depth, 0, UINT64_MAX);
+	for (unsigned l = 0; l < in->depth; l++)
+		free(w.buf[l]);
+	return err;
+}
+
+void ck_map_free(struct ck_map *m)
+{
+	free(m->ext);
+	free(m->nodeblk);
+	free(m->bad);
+	free(m->dup);
+	memset(m, 0, sizeof(*m));
+}
