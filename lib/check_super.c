@@ -28,7 +28,7 @@
 #define STATE_KNOWN (VX_STATE_CLEAN | VX_STATE_ERRORS | VX_STATE_INCOMPLETE)
 
 /* a good backup when the primary is not: -b, or search where backups
- * of every block size and default group size would be */
+ * of every block size and power-of-two group size would be */
 static int find_backup(struct ck *c, struct vx_super *sb, vx_blk_t *at)
 {
 	uint64_t size;
@@ -40,18 +40,20 @@ static int find_backup(struct ck *c, struct vx_super *sb, vx_blk_t *at)
 		*at = c->o->sb_block;
 		return vx_super_read(c->io, *at, sb);
 	}
-	for (unsigned blog = VX_MIN_BLOCK_LOG; blog <= VX_MAX_BLOCK_LOG; blog++)
-		for (uint64_t gb = 64ull << blog; gb <= (1ull << 31); gb <<= 1) {
-			if ((gb << blog) >= size)
-				break;
-			err = vx_super_read(c->io, gb, sb);
-			if (!err && sb->group_blocks == gb) {
-				*at = gb;
-				return 0;
-			}
-			if (err && err != VX_EBADMAGIC && first == VX_EBADMAGIC)
-				first = err;
+	/* group 1 starts at group_blocks; vx_super_read tries every block
+	 * size there.  Groups of a power-of-two size are found this way
+	 * (every default size is one); others need -b. */
+	for (uint64_t gb = 256; gb <= (1ull << 31); gb <<= 1) {
+		if ((gb << VX_MIN_BLOCK_LOG) >= size)
+			break;
+		err = vx_super_read(c->io, gb, sb);
+		if (!err && sb->group_blocks == gb) {
+			*at = gb;
+			return 0;
 		}
+		if (err && err != VX_EBADMAGIC && first == VX_EBADMAGIC)
+			first = err;
+	}
 	return first;
 }
 
