@@ -305,7 +305,7 @@ static int key_cmp(const struct dres *r, const struct dent *a,
 }
 
 /* per-entry checks, one finding per entry at most */
-static int check_entry(struct dscan *s, size_t i, bool order_ok)
+static int check_entry(struct dscan *s, size_t i)
 {
 	struct ck *c = s->c;
 	struct dres *r = s->r;
@@ -341,8 +341,6 @@ static int check_entry(struct dscan *s, size_t i, bool order_ok)
 	}
 	if (e->hash != vx_name_hash(c->sb.hash_seed, nm, e->len))
 		return add_f(s, A_REBUILD, i, 0, VX_PR_DIR_BAD_HASH, name);
-	if (!order_ok)
-		return 0;
 	return 0;
 }
 
@@ -408,20 +406,22 @@ static int scan_dir(struct ck *c, uint64_t i, void *arg)
 		err = -ENOMEM;
 	for (uint64_t l = 0; l < s.nblk && !err; l++)
 		err = read_node(&s, l);
-	if (!err && s.nodes[0].ok)
-		stored = 0;
-	if (!err && s.nodes[0].ok && !s.nodes[0].level)
-		stored = 0;
 	if (!err)
 		err = check_tree(&s);
-	for (size_t k = 0; k < s.r->n && !err; k++) {
-		bool ok = !k || key_cmp(s.r, &s.r->e[k - 1], &s.r->e[k]) < 0;
-		if (!ok && !s.structural)
-			err = add_f(&s, A_REBUILD, 0, 0, VX_PR_DIR_BAD_INDEX,
-				    "entries out of order");
-		if (!err)
-			err = check_entry(&s, k, ok);
+	/* (hash, name) order inside each leaf; across leaves it is the
+	 * leaf chain's, checked with the tree */
+	for (uint64_t l = 0; l < s.nblk && !err; l++) {
+		const struct dnode *nd = &s.nodes[l];
+
+		for (size_t k = nd->first + 1; nd->ok && !nd->level &&
+		     k < nd->first + nd->n && !err && !s.structural; k++)
+			if (key_cmp(s.r, &s.r->e[k - 1], &s.r->e[k]) >= 0)
+				err = add_f(&s, A_REBUILD, 0, 0,
+					    VX_PR_DIR_BAD_INDEX,
+					    "entries out of order");
 	}
+	for (size_t k = 0; k < s.r->n && !err; k++)
+		err = check_entry(&s, k);
 	if (!err)
 		err = check_dups(&s);
 	if (!err && s.nodes[0].ok && !s.structural) {
