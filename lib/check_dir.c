@@ -484,7 +484,7 @@ static int rebuild(struct ck *c, const struct ck_dir *d, struct dres *r)
 	return err;
 }
 
-static int settle(struct ck *c, const struct ck_dir *d, struct dres *r)
+static int settle(struct ck *c, struct ck_dir *d, struct dres *r)
 {
 	bool rebuild_it = false;
 	char name[VX_NAME_MAX + 1];
@@ -501,8 +501,9 @@ static int settle(struct ck *c, const struct ck_dir *d, struct dres *r)
 		rebuild_it |= yes;
 		df->f.fixed = yes;
 	}
-	if (rebuild_it)
-		err = rebuild(c, d, r);
+	d->node_parent = r->node_parent;
+	if (rebuild_it && !(err = rebuild(c, d, r)))
+		d->node_parent = r->node_parent ? r->node_parent : d->parent;
 	for (size_t k = 0; k < r->nf; k++)
 		ck_done(c, &r->f[k].f, r->f[k].f.fixed, err);
 	if (err == -ENOMEM)

@@ -64,6 +64,7 @@ struct ck_ext {
 struct ck_dir {
 	vx_ino_t ino;
 	vx_ino_t parent;		/* the inode's parent field */
+	vx_ino_t node_parent;		/* the root node's (pass 5; 0 unread) */
 	uint64_t size;
 	size_t ext, next;		/* its extents: c->dext[ext .. ext+next) */
 };

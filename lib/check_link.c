@@ -197,6 +197,15 @@ static int lost_found(struct ck *c)
 		c->lost_found = lf;
 		if (ci)
 			ci->flags |= CKI_FRESH | CKI_REACHED;
+		/* the root's new subdirectory: vx_mkdir counted it in the
+		 * root's link count, and pass 7 counts its edge */
+		ck_inode(c, c->sb.root_ino)->nlink++;
+		if (!(err = vx_grow((void **)&c->edges, &c->cedges,
+				    c->nedges + 1, sizeof(*c->edges)))) {
+			c->edges[c->nedges++] = (struct ck_edge){ .child = lf,
+				.parent = c->sb.root_ino, .name = "lost+found" };
+			qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
+		}
 	}
 	ck_done(c, &f, yes, err);
 	return err == -ENOMEM ? err : 0;
@@ -247,8 +256,13 @@ static int reconnect(struct ck *c, struct kids *k, vx_ino_t top)
 		const struct ck_dir *d = dir_of(c, top);
 
 		ck_inode(c, top)->refs++;
+		struct ck_ino *li = ck_inode(c, c->lost_found);
+
 		if (d)
-			((struct ck_dir *)d)->parent = c->lost_found;
+			((struct ck_dir *)d)->parent =
+				((struct ck_dir *)d)->node_parent = c->lost_found;
+		if (li)
+			li->nlink++;	/* ck_fix_reattach counted it */
 		if (!(err = vx_grow((void **)&c->edges, &c->cedges,
 				    c->nedges + 1, sizeof(*c->edges)))) {
 			c->edges[c->nedges++] = (struct ck_edge){ .child = top,
@@ -270,12 +284,14 @@ static int check_parent(struct ck *c, const struct ck_dir *d)
 	bool yes;
 	int err = 0;
 
-	if (!want || d->parent == want)
+	if (!want || (d->parent == want &&
+		      (!d->node_parent || d->node_parent == want)))
 		return 0;
 	snprintf(what, sizeof(what), "directory inode %llu",
 		 (unsigned long long)d->ino);
-	ck_finding(&f, VX_PR_DIR_PARENT, d->ino, what,
-		   (unsigned long long)d->parent, (unsigned long long)want);
+	ck_finding(&f, VX_PR_DIR_PARENT, d->ino, what, (unsigned long long)
+		   (d->parent != want ? d->parent : d->node_parent),
+		   (unsigned long long)want);
 	yes = ck_ask(c, &f);
 	if (yes)
 		err = ck_fix_parent(c, d->ino, want);
