@@ -269,10 +269,10 @@ static int run(struct ck *c)
 	pass_start(c, VX_PASS_BITMAPS);
 	if (!err && !c->stop && !(err = ck_pass_bitmaps(c)))
 		err = ck_commit(c);
+	if (!err && c->grp && c->used)
+		tally(c);
 	if (!err && c->stop)
 		return ck_commit(c);	/* keep what was accepted */
-	if (!err)
-		tally(c);
 	if (!err)
 		err = namespace_passes(c);
 	return err;

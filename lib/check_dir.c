@@ -3,7 +3,7 @@
  *
  * Every block of every directory is read (in parallel, a batch of
  * directories at a time) and checked: its header (magic, checksum, own
- * block number, UUID, written by a committed transaction), owner, level
+ * block number, UUID), owner, level
  * and used bytes; leaf entries parse exactly, have valid names (1-255
  * bytes, no '/' or NUL) and types, sit in (hash, name) order under the
  * hash of their name; index nodes hold ascending keys of child blocks of
@@ -190,8 +190,6 @@ static int read_node(struct dscan *s, uint64_t lblk)
 		 (err = vx_mhdr_check(s->buf, c->bsize, VX_BT_DIR, pb,
 				      c->sb.hdr.uuid, &h)))
 		why = vx_strerror(err);
-	else if (h.seq >= c->next_seq)
-		why = "written by a transaction that never committed";
 	else if (vx_get64(s->buf + 56) != s->d->ino)
 		why = "belongs to another directory";
 	else if (vx_get16(s->buf + 48) > VX_MAX_DIR_DEPTH)

@@ -3,7 +3,7 @@
  *
  * ck_map_scan walks an inode's extent tree from its inline area down and
  * checks: every node's header (magic, checksum, its own block number,
- * this filesystem's UUID, written by a committed transaction), its
+ * this filesystem's UUID), its
  * level, its owner (this inode) and entry count; index entries in key
  * order, inside the range their parent gives them, pointing inside the
  * filesystem and not at metadata or at a node already seen (a loop or a
@@ -163,8 +163,6 @@ static int child(struct walk *w, const uint8_t *ents, unsigned i,
 	else if ((err = vx_mhdr_check(buf, c->bsize, VX_BT_EXTENT, blk,
 				      c->sb.hdr.uuid, &h)))
 		why = vx_strerror(err);
-	else if (h.seq >= c->next_seq)
-		why = "written by a transaction that never committed";
 	else if (vx_get16(buf + 48) != level)
 		why = "wrong level";
 	else if (vx_get64(buf + 56) != w->in->ino)

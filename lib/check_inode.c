@@ -4,7 +4,7 @@
  * Groups are scanned in parallel, each reading its inode table up to the
  * initialised mark (and on past it while blocks still hold valid
  * inodes).  Checks per slot: magic, checksum, its own inode number, a
- * known file type, known flags, written by a committed transaction; per
+ * known file type and known flags; per
  * type: devices, fifos and sockets have no block map, symlink targets
  * are consistent; then the block map (check_extent.c), the size covers
  * the mapped data and the block count matches what the map holds.
@@ -164,10 +164,6 @@ static int valid(struct ck *c, struct gscan *s, struct vx_inode *in,
 	uint64_t end = 0, count;
 	int err;
 
-	if (in->seq >= c->next_seq)
-		return finding(s, IT_CLEAR, in->ino, 0, VX_PR_INODE_FUTURE_SEQ,
-			       (unsigned long long)in->seq,
-			       (unsigned long long)c->next_seq);
 	if (type == VX_FT_LNK && (in->flags & VX_IF_INLINE_DATA) &&
 	    memchr(in->area, 0, in->size))
 		return finding(s, IT_CLEAR, in->ino, 0, VX_PR_INODE_BAD_SYMLINK,

@@ -50,9 +50,6 @@ static const struct vx_problem table[VX_PR_LAST] = {
 	  "Clear the slot", "CLEARED", 0, Y),
 	P(INODE_BAD_MODE, INODES, "unknown file type in mode 0%o",
 	  "Clear the inode", "CLEARED", 0, Y),
-	P(INODE_FUTURE_SEQ, INODES, "written by transaction %llu, which never "
-	  "committed (the journal is at %llu)", "Clear the inode", "CLEARED",
-	  0, Y),
 	P(INODE_BAD_FLAGS, INODES, "unknown flags 0x%x", "Clear them",
 	  "CLEARED", PR, Y),
 	P(INODE_BAD_SYMLINK, INODES, "symbolic link target is inconsistent "
