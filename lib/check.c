@@ -103,6 +103,73 @@ void ck_progress(struct ck *c, int pass, uint64_t done, uint64_t total)
 		c->o->progress(c->o->ctx, pass, done, total);
 }
 
+/* ---- the model's counts ---- */
+
+static uint32_t small_or_big(const struct kmap *m, vx_ino_t ino, uint8_t v)
+{
+	int64_t big;
+
+	return v == CK_BIG && kmap_get(m, ino, &big) ? (uint32_t)big : v;
+}
+
+uint32_t ck_nlink(struct ck *c, vx_ino_t ino)
+{
+	struct ck_ino *ci = ck_inode(c, ino);
+
+	return ci ? small_or_big(&c->big_nlink, ino, ci->nlink) : 0;
+}
+
+int ck_set_nlink(struct ck *c, vx_ino_t ino, uint32_t v)
+{
+	struct ck_ino *ci = ck_inode(c, ino);
+	int err = 0;
+
+	if (!ci)
+		return 0;
+	ci->nlink = v < CK_BIG ? (uint8_t)v : CK_BIG;
+	if (v >= CK_BIG) {
+		pthread_mutex_lock(&c->lock);
+		err = kmap_put(&c->big_nlink, ino, v);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return err;
+}
+
+uint32_t ck_refs(struct ck *c, vx_ino_t ino)
+{
+	struct ck_ino *ci = ck_inode(c, ino);
+
+	return ci ? small_or_big(&c->big_refs, ino, ci->refs) : 0;
+}
+
+int ck_add_refs(struct ck *c, vx_ino_t ino, int d)
+{
+	struct ck_ino *ci = ck_inode(c, ino);
+	int64_t v;
+
+	if (!ci)
+		return 0;
+	v = (int64_t)ck_refs(c, ino) + d;
+	if (v < 0)
+		v = 0;
+	ci->refs = v < CK_BIG ? (uint8_t)v : CK_BIG;
+	return v >= CK_BIG ? kmap_put(&c->big_refs, ino, v) : 0;
+}
+
+uint32_t ck_subdirs(struct ck *c, vx_ino_t ino)
+{
+	int64_t v;
+
+	return kmap_get(&c->subdirs, ino, &v) ? (uint32_t)v : 0;
+}
+
+int ck_add_subdirs(struct ck *c, vx_ino_t ino, int d)
+{
+	int64_t v = (int64_t)ck_subdirs(c, ino) + d;
+
+	return kmap_put(&c->subdirs, ino, v < 0 ? 0 : v);
+}
+
 /* ---- threads ---- */
 
 struct par {
@@ -174,6 +241,9 @@ static void ck_release(struct ck *c)
 		free(c->remaps[i].ext);
 	free(c->remaps);
 	free(c->dups);
+	kmap_free(&c->big_nlink);
+	kmap_free(&c->big_refs);
+	kmap_free(&c->subdirs);
 	if (c->j)
 		vx_journal_close(c->j);
 	pthread_mutex_destroy(&c->lock);

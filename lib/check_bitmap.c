@@ -98,10 +98,10 @@ static void runs_text(char *out, size_t size, const uint64_t *runs, size_t n,
 			 (unsigned long long)more);
 }
 
-/* report runs where counted (@want) and disk differ in direction @set */
+/* report runs where counted (@want) and disk differ in direction @set:
+ * items counted @set but stored !@set */
 static bool diff(struct ck *c, uint32_t g, const struct bm *b,
-		 bool (*want)(struct ck *, uint32_t, uint64_t), bool set,
-		 uint64_t first_no, int code)
+		 const uint8_t *want, bool set, uint64_t first_no, int code)
 {
 	uint64_t runs[2 * MAX_RUNS], more = 0, lo = 0;
 	size_t n = 0;
@@ -110,9 +110,15 @@ static bool diff(struct ck *c, uint32_t g, const struct bm *b,
 	struct vx_finding f;
 
 	for (uint64_t i = 0; i <= b->nbits; i++) {
-		bool d = i < b->nbits &&
-			 want(c, g, i) == set && bit(b->disk, i) != set;
+		bool d;
 
+		/* whole bytes that agree are passed over */
+		if (!in && i % 8 == 0 && i + 8 <= b->nbits &&
+		    want[i / 8] == b->disk[i / 8]) {
+			i += 7;
+			continue;
+		}
+		d = i < b->nbits && bit(want, i) == set && bit(b->disk, i) != set;
 		if (d && !in) {
 			lo = i;
 			in = true;
@@ -137,21 +143,45 @@ static bool diff(struct ck *c, uint32_t g, const struct bm *b,
 	return yes;
 }
 
-static bool want_block(struct ck *c, uint32_t g, uint64_t i)
+/* the group's blocks in use, as bitmap bytes (groups start on a
+ * multiple of 8 blocks) */
+static void want_blocks(struct ck *c, uint32_t g, uint8_t *out)
 {
-	return ck_test(c, c->grp[g].lay.start + i);
+	uint64_t first = c->grp[g].lay.start / 8;
+	uint64_t nbytes = ((uint64_t)c->grp[g].lay.nblocks + 7) / 8;
+
+	for (uint64_t i = 0; i < nbytes; i++) {
+		uint64_t byte = first + i;
+		out[i] = (uint8_t)(atomic_load_explicit(&c->used[byte / 8],
+							memory_order_relaxed) >>
+				   (byte % 8 * 8));
+	}
+	if (c->grp[g].lay.nblocks % 8)	/* not this group's */
+		out[nbytes - 1] &= (uint8_t)((1u << (c->grp[g].lay.nblocks % 8)) - 1);
 }
 
-static bool want_inode(struct ck *c, uint32_t g, uint64_t i)
+static void want_inodes(struct ck *c, uint32_t g, uint8_t *out)
 {
 	const struct ck_group *cg = &c->grp[g];
 
-	return i < cg->ninit && cg->inos[i].type;
+	for (uint32_t i = 0; i < cg->ninit; i++)
+		if (cg->inos[i].type)
+			out[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
-/* write the bitmap from what was counted */
-static int put_bitmap(struct ck *c, uint32_t g, const struct bm *b,
-		      bool (*want)(struct ck *, uint32_t, uint64_t))
+static uint32_t ones(const uint8_t *v, uint64_t nbits)
+{
+	uint32_t n = 0;
+
+	for (uint64_t i = 0; i < nbits / 8; i++)
+		n += (uint32_t)__builtin_popcount(v[i]);
+	for (uint64_t i = nbits / 8 * 8; i < nbits; i++)
+		n += bit(v, i);
+	return n;
+}
+
+/* write the bitmap from what was counted; padding bits set */
+static int put_bitmap(struct ck *c, const struct bm *b, const uint8_t *want)
 {
 	uint32_t per = bits_per(c);
 	uint8_t *buf = malloc(c->bsize);
@@ -168,7 +198,7 @@ static int put_bitmap(struct ck *c, uint32_t g, const struct bm *b,
 		vx_mhdr_encode(buf, &h);
 		for (uint32_t i = 0; i < per; i++) {
 			uint64_t item = (uint64_t)k * per + i;
-			if (item >= b->nbits || want(c, g, item))
+			if (item >= b->nbits || bit(want, item))
 				buf[VX_MHDR_SIZE + i / 8] |= (uint8_t)(1u << (i % 8));
 		}
 		vx_mhdr_seal(buf, c->bsize);
@@ -221,45 +251,49 @@ static int one_group(struct ck *c, uint32_t g)
 			 .nbits = c->sb.inodes_per_group,
 			 .uninit = cg->g.flags & VX_GF_INODE_UNINIT };
 	uint64_t first_ino = (uint64_t)g * c->sb.inodes_per_group + 1;
-	uint32_t used_b = 0, used_i = 0, dirs = 0;
+	uint8_t *wb_bits = calloc(1, bb.nbits / 8 + 1);
+	uint8_t *wi_bits = calloc(1, ib.nbits / 8 + 1);
+	uint32_t dirs = 0;
 	bool wb = false, wi = false, wh = cg->hdr_dirty;
-	int err;
+	int err = -ENOMEM;
 
+	if (!wb_bits || !wi_bits)
+		goto out;
+	want_blocks(c, g, wb_bits);
+	want_inodes(c, g, wi_bits);
 	if ((err = load(c, &bb, cg->lay.meta_blocks)) ||
 	    (err = load(c, &ib, 0)))
 		goto out;
 	if (bb.bad)
 		wb = bad_bitmap(c, g, &bb, "block");
 	else
-		wb = diff(c, g, &bb, want_block, true, cg->lay.start,
+		wb = diff(c, g, &bb, wb_bits, true, cg->lay.start,
 			  VX_PR_BLOCK_USED_FREE) |
-		     diff(c, g, &bb, want_block, false, cg->lay.start,
+		     diff(c, g, &bb, wb_bits, false, cg->lay.start,
 			  VX_PR_BLOCK_FREE_USED);
 	if (ib.bad)
 		wi = bad_bitmap(c, g, &ib, "inode");
 	else
-		wi = diff(c, g, &ib, want_inode, true, first_ino,
+		wi = diff(c, g, &ib, wi_bits, true, first_ino,
 			  VX_PR_INODE_USED_FREE) |
-		     diff(c, g, &ib, want_inode, false, first_ino,
+		     diff(c, g, &ib, wi_bits, false, first_ino,
 			  VX_PR_INODE_FREE_USED);
-	for (uint64_t i = 0; i < cg->lay.nblocks; i++)
-		used_b += want_block(c, g, i);
-	for (uint32_t i = 0; i < cg->ninit; i++) {
-		used_i += cg->inos[i].type != 0;
+	for (uint32_t i = 0; i < cg->ninit; i++)
 		dirs += cg->inos[i].type == VX_FT_DIR;
-	}
 	wh |= count(c, g, VX_PR_GROUP_FREE_BLOCKS, &cg->g.free_blocks,
-		    cg->lay.nblocks - used_b);
+		    cg->lay.nblocks - ones(wb_bits, bb.nbits));
 	wh |= count(c, g, VX_PR_GROUP_FREE_INODES, &cg->g.free_inodes,
-		    c->sb.inodes_per_group - used_i);
+		    c->sb.inodes_per_group - ones(wi_bits, ib.nbits));
 	wh |= count(c, g, VX_PR_GROUP_USED_DIRS, &cg->g.used_dirs, dirs);
-	if (wb && !(err = put_bitmap(c, g, &bb, want_block)))
+	if (wb && !(err = put_bitmap(c, &bb, wb_bits)))
 		cg->g.flags &= ~(uint32_t)VX_GF_BLOCK_UNINIT;
-	if (!err && wi && !(err = put_bitmap(c, g, &ib, want_inode)))
+	if (!err && wi && !(err = put_bitmap(c, &ib, wi_bits)))
 		cg->g.flags &= ~(uint32_t)VX_GF_INODE_UNINIT;
 	if (!err && (wb || wi || wh))
 		err = ck_put_group(c, g);
 out:
+	free(wb_bits);
+	free(wi_bits);
 	free(bb.disk);
 	free(ib.disk);
 	return err;

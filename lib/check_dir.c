@@ -22,7 +22,7 @@
 #include <string.h>
 #include "check_int.h"
 
-#define BATCH	256
+#define BATCH	16	/* directories read at a time: memory, not speed */
 
 enum { A_REBUILD = 1, A_DROP, A_RETYPE };
 
@@ -72,6 +72,8 @@ struct dscan {
 	char what[48];
 	uint8_t *buf;
 	bool structural;
+	uint64_t *order;		/* leaves in key order (check_tree) */
+	size_t nord;
 };
 
 static int add_f(struct dscan *s, int act, size_t ent, unsigned type,
@@ -284,7 +286,8 @@ static int check_tree(struct dscan *s)
 			 a->hi_hash >= s->nodes[want].lo_hash)
 			why = "one hash spans two leaves";
 	}
-	free(order);
+	s->order = order;
+	s->nord = nord;
 	if (!err && why && !s->structural)
 		err = add_f(s, A_REBUILD, 0, 0, VX_PR_DIR_BAD_INDEX, why);
 	return err;
@@ -354,19 +357,41 @@ static int cmp_name(const void *a, const void *b, void *arg)
 	return c ? c : (i > j) - (i < j);
 }
 
+/* the entries in key order: along the leaf chain when the tree is
+ * sound (equal names share a hash, so they are neighbours), else sorted
+ * by name */
+static size_t *key_order(struct dscan *s)
+{
+	struct dres *r = s->r;
+	size_t *ix = malloc((r->n ? r->n : 1) * sizeof(*ix)), n = 0;
+
+	if (!ix)
+		return NULL;
+	if (!s->structural) {
+		for (size_t k = 0; k < s->nord; k++) {
+			const struct dnode *nd = &s->nodes[s->order[k]];
+			for (size_t i = 0; i < nd->n; i++)
+				ix[n++] = nd->first + i;
+		}
+		if (n == r->n)
+			return ix;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		ix[i] = i;
+	qsort_r(ix, r->n, sizeof(*ix), cmp_name, r);
+	return ix;
+}
+
 /* the second of two equal names goes */
 static int check_dups(struct dscan *s)
 {
 	struct dres *r = s->r;
-	size_t *ix = malloc((r->n ? r->n : 1) * sizeof(*ix));
+	size_t *ix = key_order(s);
 	char name[VX_NAME_MAX + 1];
 	int err = 0;
 
 	if (!ix)
 		return -ENOMEM;
-	for (size_t i = 0; i < r->n; i++)
-		ix[i] = i;
-	qsort_r(ix, r->n, sizeof(*ix), cmp_name, r);
 	for (size_t k = 1; k < r->n && !err; k++) {
 		struct dent *a = &r->e[ix[k - 1]], *b = &r->e[ix[k]];
 
@@ -435,6 +460,7 @@ static int scan_dir(struct ck *c, uint64_t i, void *arg)
 		free(s.nodes[l].data);
 	free(s.nodes);
 	free(s.buf);
+	free(s.order);
 	return err;
 }
 
@@ -513,8 +539,8 @@ static int settle(struct ck *c, struct ck_dir *d, struct dres *r)
 
 		if (e->drop || !(t = ck_inode(c, e->ino)) || !t->type)
 			continue;
-		t->refs++;
-		if (t->type == VX_FT_DIR)
+		err = ck_add_refs(c, e->ino, 1);
+		if (!err && t->type == VX_FT_DIR)
 			err = add_edge(c, e->ino, d->ino, ename(r, e, name));
 	}
 	return err;

@@ -91,7 +91,7 @@ static int rescan_group(struct ck *c, uint64_t g, void *arg)
 		vx_ino_t ino = g * c->sb.inodes_per_group + s + 1;
 		struct ck_ino *ci = &c->grp[g].inos[s];
 		struct vx_inode in;
-		struct ck_map m;
+		struct ck_map m = { 0 };
 
 		if (!ci->type || ci->type == VX_FT_CHR || ci->type == VX_FT_BLK ||
 		    ci->type == VX_FT_FIFO || ci->type == VX_FT_SOCK)
@@ -128,7 +128,7 @@ static int remap_of(struct ck *c, vx_ino_t ino, struct ck_remap **out)
 {
 	uint8_t slot[VX_INODE_SIZE];
 	struct vx_inode in;
-	struct ck_map m;
+	struct ck_map m = { 0 };
 	struct ck_remap *rm;
 	int err;
 

@@ -26,7 +26,6 @@ struct walk {
 	struct ck_map *m;
 	bool claim;
 	uint64_t prev_end;
-	char what[48];
 	uint8_t *buf[VX_MAX_EXT_DEPTH];
 };
 
@@ -43,7 +42,8 @@ static int bad(struct walk *w, int code, ...)
 	memset(f, 0, sizeof(*f));
 	f->pr = vx_check_problem(code);
 	f->object = w->in->ino;
-	snprintf(f->what, sizeof(f->what), "%s", w->what);
+	snprintf(f->what, sizeof(f->what), "inode %llu",
+		 (unsigned long long)w->in->ino);
 	va_start(ap, code);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
@@ -200,9 +200,8 @@ int ck_map_scan(struct ck *c, const struct vx_inode *in, bool claim_blocks,
 	struct walk w = { .c = c, .in = in, .m = m, .claim = claim_blocks };
 	int err = 0;
 
-	memset(m, 0, sizeof(*m));
-	snprintf(w.what, sizeof(w.what), "inode %llu",
-		 (unsigned long long)in->ino);
+	m->n = m->nnode = m->nbad = m->ndup = 0;
+	m->nodes = 0;
 	if (in->flags & VX_IF_INLINE_DATA)
 		return 0;
 	for (unsigned l = 0; l < in->depth && !err; l++)

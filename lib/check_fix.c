@@ -158,9 +158,12 @@ int ck_fix_dir_rebuild(struct ck *c, vx_ino_t dir, vx_ino_t parent,
 	err = vx_extent_truncate(c->fs, &in, 0);
 	if (!err)
 		err = vx_dir_init(c->fs, &in, parent);
-	for (size_t i = 0; i < n && !err; i++)
+	for (size_t i = 0; i < n && !err; i++) {
 		err = vx_dir_add(c->fs, &in, ents[i].name, ents[i].len,
 				 ents[i].ino, ents[i].type);
+		if (err == -EEXIST)
+			err = 0;	/* a second copy of a name: dropped */
+	}
 	if (!err)
 		err = vx_inode_write(c->fs, &in);
 out:

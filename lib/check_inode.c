@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include "check_int.h"
 
-#define CHUNK	64	/* inode-table blocks per read */
+#define CHUNK	16	/* inode-table blocks per read */
 
 enum { IT_CLEAR = 1, IT_FLAGS, IT_SPECIAL, IT_SIZE, IT_BLOCKS, IT_MAP };
 
@@ -34,6 +34,7 @@ struct item {
 };
 
 struct gscan {
+	struct ck_map m;		/* reused from inode to inode */
 	struct item *it;
 	size_t n, cap;
 	uint32_t beyond;		/* valid inodes past the mark */
@@ -160,7 +161,7 @@ static int valid(struct ck *c, struct gscan *s, struct vx_inode *in,
 		 struct ck_ino *ci)
 {
 	unsigned type = vx_ftype_of_mode(in->mode);
-	struct ck_map m;
+	struct ck_map *m = &s->m;
 	uint64_t end = 0, count;
 	int err;
 
@@ -173,7 +174,8 @@ static int valid(struct ck *c, struct gscan *s, struct vx_inode *in,
 		return finding(s, IT_CLEAR, in->ino, 0, VX_PR_INODE_BAD_SYMLINK,
 			       "bad length");
 	ci->type = (uint8_t)type;
-	ci->nlink = in->nlink;
+	if ((err = ck_set_nlink(c, in->ino, in->nlink)))
+		return err;
 	if (special(type)) {
 		if (in->depth || in->nentries)
 			return finding(s, IT_SPECIAL, in->ino, 0,
@@ -183,26 +185,27 @@ static int valid(struct ck *c, struct gscan *s, struct vx_inode *in,
 				       (unsigned)in->nentries);
 		return 0;
 	}
-	if ((err = ck_map_scan(c, in, true, &m)))
+	if ((err = ck_map_scan(c, in, true, m)))
 		return err;
-	if ((err = add_dups(c, &m)))
-		goto out;
-	if (type == VX_FT_DIR && (err = add_dir(c, in, &m)))
-		goto out;
-	if (m.nbad) {
+	if ((err = add_dups(c, m)))
+		return err;
+	if (type == VX_FT_DIR && (err = add_dir(c, in, m)))
+		return err;
+	if (m->nbad) {
 		struct item *it;
 
 		if (!(err = add(s, IT_MAP, in->ino, 0, &it))) {
-			it->map = m;
-			return 0;
+			it->map = *m;	/* the item takes the arrays */
+			memset(m, 0, sizeof(*m));
 		}
-		goto out;
+		return err;
 	}
-	count = m.nodes;
-	for (size_t i = 0; i < m.n; i++)
-		count += m.ext[i].len;
-	if (m.n)
-		end = (m.ext[m.n - 1].lblk + m.ext[m.n - 1].len) << c->sb.block_log;
+	count = m->nodes;
+	for (size_t i = 0; i < m->n; i++)
+		count += m->ext[i].len;
+	if (m->n)
+		end = (m->ext[m->n - 1].lblk + m->ext[m->n - 1].len)
+		      << c->sb.block_log;
 	if (!(in->flags & VX_IF_INLINE_DATA) &&
 	    end > ((in->size + c->bsize - 1) & ~(uint64_t)(c->bsize - 1)))
 		err = finding(s, IT_SIZE, in->ino, end, VX_PR_INODE_SIZE,
@@ -212,8 +215,6 @@ static int valid(struct ck *c, struct gscan *s, struct vx_inode *in,
 		err = finding(s, IT_BLOCKS, in->ino, count, VX_PR_INODE_BLOCKS,
 			      (unsigned long long)in->blocks,
 			      (unsigned long long)count);
-out:
-	ck_map_free(&m);
 	return err;
 }
 
@@ -441,6 +442,7 @@ int ck_pass_inodes(struct ck *c)
 					err = apply(c, &more.it[k]);
 				for (size_t k = 0; k < more.n; k++)
 					ck_map_free(&more.it[k].map);
+				ck_map_free(&more.m);
 				free(more.it);
 			}
 		}
@@ -448,6 +450,7 @@ int ck_pass_inodes(struct ck *c)
 	for (uint32_t g = 0; g < gc; g++) {
 		for (size_t i = 0; i < s[g].n; i++)
 			ck_map_free(&s[g].it[i].map);
+		ck_map_free(&s[g].m);
 		free(s[g].it);
 	}
 	free(s);

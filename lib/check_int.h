@@ -4,8 +4,8 @@
  * The passes read the device directly, block by block (never through the
  * filesystem handle, which refuses damaged images), and keep what they
  * learn in compact tables whose size grows with what is in use:
- *   - one struct ck_ino (16 bytes) per inode slot below each group's
- *     initialised mark, so about 16 MiB for 1,000,000 inodes;
+ *   - one struct ck_ino (4 bytes) per inode slot below each group's
+ *     initialised mark, so about 4 MiB for 1,000,000 inodes;
  *   - one bit per block for the blocks in use (32 MiB per TiB of 4 KiB
  *     blocks);
  *   - for directories only, their extents and the subdirectory edges.
@@ -27,15 +27,16 @@
 #include <stdarg.h>
 #include "txn_int.h"
 
-/* per inode slot */
+/* per inode slot: 4 bytes.  A link count or a count of names of 255 or
+ * more lives in an overflow map (ck_nlink, ck_refs); directories' kept
+ * subdirectory counts in another (ck_subdirs) */
 struct ck_ino {
 	uint8_t type;			/* VX_FT_* of a valid inode, 0: free */
 	uint8_t flags;			/* CKI_* */
-	uint16_t pad;
-	uint32_t nlink;			/* as stored */
-	_Atomic uint32_t refs;		/* names found in directories */
-	uint32_t subdirs;		/* directories: kept child edges */
+	uint8_t nlink;			/* as stored (CK_BIG: see the map) */
+	uint8_t refs;			/* names found in directories */
 };
+#define CK_BIG	255
 #define CKI_DIRSCAN	0x01	/* directory: its tree is worth reading */
 #define CKI_REACHED	0x02	/* connected to the root (pass 6) */
 #define CKI_FRESH	0x04	/* made by the checker: counts are right */
@@ -121,6 +122,9 @@ struct ck {
 	size_t ndups, cdups;
 	pthread_mutex_t lock;		/* threads appending to the lists */
 	_Atomic uint64_t progress;
+	struct kmap big_nlink;		/* inode -> link count >= CK_BIG */
+	struct kmap big_refs;		/* inode -> names >= CK_BIG */
+	struct kmap subdirs;		/* directory -> kept subdirectories */
 	struct vx_fs *fs;		/* passes 5-7 (read-write runs) */
 	vx_ino_t lost_found;
 };
@@ -140,6 +144,15 @@ void ck_progress(struct ck *c, int pass, uint64_t done, uint64_t total);
 /* run @fn(c, i, arg) for i in [0, n) on the checker's threads */
 int ck_parallel(struct ck *c, uint64_t n, int (*fn)(struct ck *, uint64_t,
 						     void *), void *arg);
+
+/* the counts of the model (check.c); ck_set_nlink may run on the
+ * scanning threads, the others run in the serial phases only */
+uint32_t ck_nlink(struct ck *c, vx_ino_t ino);
+int ck_set_nlink(struct ck *c, vx_ino_t ino, uint32_t v);
+uint32_t ck_refs(struct ck *c, vx_ino_t ino);
+int ck_add_refs(struct ck *c, vx_ino_t ino, int d);
+uint32_t ck_subdirs(struct ck *c, vx_ino_t ino);
+int ck_add_subdirs(struct ck *c, vx_ino_t ino, int d);
 
 /* ---- blocks (check_io.c) ---- */
 int ck_read(struct ck *c, vx_blk_t b, void *buf, size_t nblocks);
@@ -210,6 +223,8 @@ struct ck_map {
 	vx_blk_t *dup;			/* runs already claimed: first, count */
 	size_t ndup, cdup;
 };
+/* @m starts zeroed and may be reused (its arrays are kept); free it
+ * with ck_map_free */
 int ck_map_scan(struct ck *c, const struct vx_inode *in, bool claim,
 		struct ck_map *m);
 void ck_map_free(struct ck_map *m);

@@ -76,7 +76,7 @@ static int keep_one(struct ck *c, size_t i, size_t j)
 			err = ck_fix_unlink(c, e->parent, e->name);
 		ck_done(c, &f, yes, err);
 		if (yes && !err) {
-			ck_inode(c, e->child)->refs--;
+			err = ck_add_refs(c, e->child, -1);
 			e->parent = 0;	/* gone */
 		}
 		err = err == -ENOMEM ? err : 0;
@@ -199,7 +199,8 @@ static int lost_found(struct ck *c)
 			ci->flags |= CKI_FRESH | CKI_REACHED;
 		/* the root's new subdirectory: vx_mkdir counted it in the
 		 * root's link count, and pass 7 counts its edge */
-		ck_inode(c, c->sb.root_ino)->nlink++;
+		ck_set_nlink(c, c->sb.root_ino,
+			     ck_nlink(c, c->sb.root_ino) + 1);
 		if (!(err = vx_grow((void **)&c->edges, &c->cedges,
 				    c->nedges + 1, sizeof(*c->edges)))) {
 			c->edges[c->nedges++] = (struct ck_edge){ .child = lf,
@@ -246,7 +247,7 @@ static int reconnect(struct ck *c, struct kids *k, vx_ino_t top)
 			if (c->edges[i].child == top && c->edges[i].parent == old) {
 				err = ck_fix_unlink(c, old, c->edges[i].name);
 				c->edges[i].parent = 0;
-				ck_inode(c, top)->refs--;
+				ck_add_refs(c, top, -1);
 			}
 	}
 	if (yes && !err)
@@ -255,14 +256,15 @@ static int reconnect(struct ck *c, struct kids *k, vx_ino_t top)
 	if (yes && !err) {
 		const struct ck_dir *d = dir_of(c, top);
 
-		ck_inode(c, top)->refs++;
+		ck_add_refs(c, top, 1);
 		struct ck_ino *li = ck_inode(c, c->lost_found);
 
 		if (d)
 			((struct ck_dir *)d)->parent =
 				((struct ck_dir *)d)->node_parent = c->lost_found;
-		if (li)
-			li->nlink++;	/* ck_fix_reattach counted it */
+		if (li)	/* ck_fix_reattach counted it */
+			ck_set_nlink(c, c->lost_found,
+				     ck_nlink(c, c->lost_found) + 1);
 		if (!(err = vx_grow((void **)&c->edges, &c->cedges,
 				    c->nedges + 1, sizeof(*c->edges)))) {
 			c->edges[c->nedges++] = (struct ck_edge){ .child = top,
@@ -342,9 +344,8 @@ int ck_pass_connect(struct ck *c)
 	}
 	/* subdirectory counts for pass 7 */
 	for (size_t i = 0; i < k.n; i++) {
-		struct ck_ino *pi = ck_inode(c, k.v[i]->parent);
-		if (pi)
-			pi->subdirs++;
+		if (!err)
+			err = ck_add_subdirs(c, k.v[i]->parent, 1);
 	}
 	free(k.v);
 	return err;
@@ -388,7 +389,7 @@ static int unattached(struct ck *c, vx_ino_t ino, struct ck_ino *ci)
 		if (release)
 			ci->type = 0;
 		else
-			ci->refs = 1;
+			ck_add_refs(c, ino, 1);
 	}
 	return err == -ENOMEM ? err : 0;
 }
@@ -403,18 +404,18 @@ static int one_inode(struct ck *c, vx_ino_t ino, struct ck_ino *ci)
 
 	if (!ci->type || (ci->flags & CKI_FRESH))
 		return 0;
-	if (ci->type != VX_FT_DIR && ci->refs == 0 &&
+	if (ci->type != VX_FT_DIR && ck_refs(c, ino) == 0 &&
 	    (err = unattached(c, ino, ci)))
 		return err;
-	if (!ci->type || (ci->type != VX_FT_DIR && ci->refs == 0))
+	if (!ci->type || (ci->type != VX_FT_DIR && ck_refs(c, ino) == 0))
 		return 0;
 	if (ci->type == VX_FT_DIR && !(ci->flags & CKI_REACHED))
 		return 0;	/* reported in pass 6 */
-	want = ci->type == VX_FT_DIR ? 2 + ci->subdirs : ci->refs;
-	if (ci->nlink == want)
+	want = ci->type == VX_FT_DIR ? 2 + ck_subdirs(c, ino) : ck_refs(c, ino);
+	if (ck_nlink(c, ino) == want)
 		return 0;
 	snprintf(what, sizeof(what), "inode %llu", (unsigned long long)ino);
-	ck_finding(&f, VX_PR_INODE_NLINK, ino, what, ci->nlink, want);
+	ck_finding(&f, VX_PR_INODE_NLINK, ino, what, ck_nlink(c, ino), want);
 	yes = ck_ask(c, &f);
 	if (yes)
 		err = ck_fix_nlink(c, ino, want);
