@@ -438,7 +438,7 @@ static int scan_dir(struct ck *c, uint64_t i, void *arg)
 
 		for (size_t k = nd->first + 1; nd->ok && !nd->level &&
 		     k < nd->first + nd->n && !err && !s.structural; k++)
-			if (key_cmp(s.r, &s.r->e[k - 1], &s.r->e[k]) >= 0)
+			if (key_cmp(s.r, &s.r->e[k - 1], &s.r->e[k]) > 0)
 				err = add_f(&s, A_REBUILD, 0, 0,
 					    VX_PR_DIR_BAD_INDEX,
 					    "entries out of order");
@@ -514,10 +514,14 @@ static int settle(struct ck *c, struct ck_dir *d, struct dres *r)
 	char name[VX_NAME_MAX + 1];
 	int err = 0;
 
-	for (size_t k = 0; k < r->nf && !c->stop; k++) {
-		struct dfind *df = &r->f[k];
-		bool yes = ck_ask(c, &df->f);
+	size_t asked = 0;
 
+	for (size_t k = 0; k < r->nf; k++) {
+		struct dfind *df = &r->f[k];
+		bool before = c->stop, yes = !before && ck_ask(c, &df->f);
+
+		if (!before)
+			asked = k + 1;	/* put to the caller */
 		if (!yes && df->act == A_DROP)
 			r->e[df->ent].drop = 0;	/* kept as it is */
 		if (!yes && df->act == A_RETYPE)
@@ -528,7 +532,7 @@ static int settle(struct ck *c, struct ck_dir *d, struct dres *r)
 	d->node_parent = r->node_parent;
 	if (rebuild_it && !(err = rebuild(c, d, r)))
 		d->node_parent = r->node_parent ? r->node_parent : d->parent;
-	for (size_t k = 0; k < r->nf; k++)
+	for (size_t k = 0; k < asked; k++)
 		ck_done(c, &r->f[k].f, r->f[k].f.fixed, err);
 	if (err == -ENOMEM)
 		return err;

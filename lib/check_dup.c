@@ -160,6 +160,37 @@ static int remap_of(struct ck *c, vx_ino_t ino, struct ck_remap **out)
 	return err;
 }
 
+/* extent *@i of @rm: the part inside [lo, hi] is to be copied, the parts
+ * before and after stay mapped where they are; *@i ends on the last
+ * piece */
+static int split_clone(struct ck_remap *rm, size_t *i, vx_blk_t lo,
+		       vx_blk_t hi)
+{
+	struct ck_ext e = rm->ext[*i], part[3];
+	vx_blk_t end = e.pblk + e.len - 1;
+	vx_blk_t a = e.pblk > lo ? e.pblk : lo, b = end < hi ? end : hi;
+	size_t n = 0;
+	struct ck_ext *v;
+
+	if (a > e.pblk)
+		part[n++] = (struct ck_ext){ e.lblk, e.pblk,
+					     (uint32_t)(a - e.pblk), 0 };
+	part[n++] = (struct ck_ext){ e.lblk + (a - e.pblk), a,
+				     (uint32_t)(b - a + 1), 1 };
+	if (b < end)
+		part[n++] = (struct ck_ext){ e.lblk + (b + 1 - e.pblk), b + 1,
+					     (uint32_t)(end - b), 0 };
+	v = realloc(rm->ext, (rm->n + n - 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memmove(v + *i + n, v + *i + 1, (rm->n - *i - 1) * sizeof(*v));
+	memcpy(v + *i, part, n * sizeof(*v));
+	rm->ext = v;
+	rm->n += n - 1;
+	*i += n - 1;
+	return 0;
+}
+
 static int ask_clone(struct ck *c, const struct claimant *cl, vx_ino_t keeper)
 {
 	struct vx_finding f;
@@ -174,10 +205,10 @@ static int ask_clone(struct ck *c, const struct claimant *cl, vx_ino_t keeper)
 		   (unsigned long long)keeper);
 	yes = ck_ask(c, &f);
 	if (yes && !(err = remap_of(c, cl->ino, &rm)))
-		for (size_t i = 0; i < rm->n; i++)
-			if (rm->ext[i].pblk <= cl->hi &&
+		for (size_t i = 0; i < rm->n && !err; i++)
+			if (!rm->ext[i].clone && rm->ext[i].pblk <= cl->hi &&
 			    rm->ext[i].pblk + rm->ext[i].len - 1 >= cl->lo)
-				rm->ext[i].clone = 1;
+				err = split_clone(rm, &i, cl->lo, cl->hi);
 	ck_done(c, &f, yes, err);
 	return err == -ENOMEM ? err : 0;
 }

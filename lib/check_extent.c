@@ -149,15 +149,23 @@ static int child(struct walk *w, const uint8_t *ents, unsigned i,
 
 	if (blk == 0 || blk >= c->sb.block_count)
 		why = "child outside the filesystem";
-	else if (i && key <= vx_get64(ents + (i - 1) * VX_INDEX_SIZE))
-		why = "keys out of order";
-	else if (key < lo || key >= hi)
-		why = "key outside its parent's range";
 	else if (meta_overlap(c, blk, 1))
 		why = "child is filesystem metadata";
 	if (why)
 		return bad(w, VX_PR_EXTENT_BAD_INDEX, i,
 			   (unsigned long long)key, (unsigned long long)blk, why);
+	/* a bad key is redundant (it names the child's first block): the
+	 * child is still read, within the parent's range, and the rebuilt
+	 * map keeps what it holds */
+	if ((i && key <= vx_get64(ents + (i - 1) * VX_INDEX_SIZE)) ||
+	    key < lo || key >= hi) {
+		if ((err = bad(w, VX_PR_EXTENT_BAD_INDEX, i,
+			       (unsigned long long)key, (unsigned long long)blk,
+			       "key out of order or outside its parent's range")))
+			return err;
+		clo = lo;
+		chi = hi;
+	}
 	if ((err = ck_read(c, blk, buf, 1)))
 		why = vx_strerror(err);
 	else if ((err = vx_mhdr_check(buf, c->bsize, VX_BT_EXTENT, blk,

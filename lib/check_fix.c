@@ -84,6 +84,13 @@ static int clone_run(struct vx_fs *fs, struct vx_inode *in, uint64_t lblk,
 		for (uint64_t i = 0; i < got && !err; i++) {
 			err = vx_io_read(fs->io, (from + i) * fs->bsize, buf,
 					 fs->bsize);
+			/* a directory block's header names its block */
+			if (!err && S_ISDIR(in->mode) &&
+			    !vx_mhdr_check(buf, fs->bsize, VX_BT_DIR, from + i,
+					   NULL, NULL)) {
+				vx_put64(buf + 16, to + i);
+				vx_mhdr_seal(buf, fs->bsize);
+			}
 			if (!err)
 				err = vx_io_write(fs->io, (to + i) * fs->bsize,
 						  buf, fs->bsize);
@@ -198,6 +205,37 @@ int ck_fix_lost_found(struct ck *c, vx_ino_t *out)
 		pthread_mutex_unlock(&c->fs->lock);
 	}
 	return err;
+}
+
+int ck_fix_root(struct ck *c)
+{
+	struct vx_opctx o;
+	struct vx_inode in;
+	struct timespec now;
+	vx_ino_t ino;
+	int err = vx_op_begin(c->fs, NULL, true, &o);
+
+	if (err)
+		return err;
+	vx_op_enter(&o);
+	/* the lowest free inode of group 0: the root's, once pass 4 freed it */
+	err = vx_alloc_inode(c->fs, 0, true, &ino);
+	if (!err && ino != c->sb.root_ino)
+		err = VX_ECORRUPT;	/* its slot is taken: give up */
+	if (!err) {
+		vx_lock_grant_new(o.f, ino);
+		vx_now(c->fs, &now);
+		memset(&in, 0, sizeof(in));
+		in.ino = ino;
+		in.mode = S_IFDIR | 0755;
+		in.nlink = 2;
+		in.atime_sec = in.mtime_sec = in.ctime_sec = in.crtime_sec =
+			now.tv_sec;
+		err = vx_dir_init(c->fs, &in, ino);
+	}
+	if (!err)
+		err = vx_inode_write(c->fs, &in);
+	return vx_op_end(&o, err);
 }
 
 int ck_fix_reattach(struct ck *c, vx_ino_t ino, unsigned type)

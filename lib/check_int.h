@@ -243,6 +243,7 @@ int ck_fix_dir_rebuild(struct ck *c, vx_ino_t dir, vx_ino_t parent,
 		       const struct ck_dent *ents, size_t n);
 int ck_fix_parent(struct ck *c, vx_ino_t dir, vx_ino_t parent);
 int ck_fix_lost_found(struct ck *c, vx_ino_t *out);
+int ck_fix_root(struct ck *c);
 int ck_fix_reattach(struct ck *c, vx_ino_t ino, unsigned type);
 int ck_fix_unlink(struct ck *c, vx_ino_t dir, const char *name);
 int ck_fix_nlink(struct ck *c, vx_ino_t ino, uint32_t nlink);

@@ -309,11 +309,21 @@ int ck_pass_connect(struct ck *c)
 
 	if (!root || root->type != VX_FT_DIR) {
 		struct vx_finding f;
+		bool yes;
 
 		ck_finding(&f, VX_PR_ROOT_BAD, c->sb.root_ino, "root");
-		ck_ask(c, &f);
-		ck_done(c, &f, false, 0);
-		return 0;	/* nothing can be connected to it */
+		yes = ck_ask(c, &f);
+		if (yes && root && root->type)	/* not a directory: it goes */
+			err = ck_fix_release(c, c->sb.root_ino);
+		if (yes && !err)
+			err = ck_fix_root(c);
+		ck_done(c, &f, yes, err);
+		if (!yes || err || !root)
+			return err == -ENOMEM ? err : 0;	/* nothing can
+							 * be connected */
+		root->type = VX_FT_DIR;
+		root->flags |= CKI_FRESH;
+		ck_set_nlink(c, c->sb.root_ino, 2);
 	}
 	qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
 	for (size_t i = 0; i < c->nedges && !err && !c->stop;) {
@@ -373,7 +383,7 @@ static int unattached(struct ck *c, vx_ino_t ino, struct ck_ino *ci)
 	if (err || vx_inode_decode(slot, ino, c->sb.hdr.uuid, &in))
 		return err;
 	snprintf(what, sizeof(what), "inode %llu", (unsigned long long)ino);
-	release = in.nlink == 0 || (in.size == 0 && ci->type == VX_FT_REG);
+	release = in.nlink == 0;
 	if (release)
 		ck_finding(&f, VX_PR_INODE_ORPHAN, ino, what, kind(ci->type),
 			   (unsigned long long)in.blocks);

@@ -60,8 +60,8 @@ static const struct vx_problem table[VX_PR_LAST] = {
 	  "Set the size", "FIXED", PR, Y),
 	P(INODE_BLOCKS, INODES, "block count is %llu, counted %llu", "Fix",
 	  "FIXED", PR, Y),
-	P(INODE_BEYOND_INIT, INODES, "in use but above the group's "
-	  "initialised inode table (%u slots)", "Raise the mark", "FIXED",
+	P(INODE_BEYOND_INIT, INODES, "inodes past the initialised mark of "
+	  "the inode table (%u slots) are in use", "Raise the mark", "FIXED",
 	  PR, Y),
 	P(EXTENT_BAD_NODE, INODES, "extent tree node at block %llu is "
 	  "damaged (%s)", "Rebuild the block map without it", "REBUILT", 0, Y),
@@ -118,8 +118,6 @@ static const struct vx_problem table[VX_PR_LAST] = {
 	  0, Y),
 	P(DIR_PARENT, DIRS, "'..' is inode %llu, should be %llu", "Fix",
 	  "FIXED", PR, Y),
-	P(DIR_NOT_DIR, DIRS, "directory data cannot be read (%s)",
-	  "Make it an empty directory", "EMPTIED", 0, Y),
 	P(ROOT_BAD, CONNECT, "root directory is missing or not a directory",
 	  "Make a new root", "RECREATED", 0, Y),
 	P(LOST_FOUND_MISSING, CONNECT, "/lost+found is missing", "Create it",
