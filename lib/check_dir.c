@@ -423,9 +423,24 @@ static int scan_dir(struct ck *c, uint64_t i, void *arg)
 	if (d->size % c->bsize || !s.nblk)
 		return add_f(&s, A_REBUILD, 0, 0, VX_PR_DIR_BAD_NODE, 0ull,
 			     "size is not a whole number of blocks");
-	s.nodes = calloc(s.nblk, sizeof(*s.nodes));
+	if (d->next) {	/* a size past the mapped blocks: read those only */
+		uint64_t mapped = 0;
+
+		for (size_t k = 0; k < d->next; k++)
+			mapped += c->dext[d->ext + k].len;
+		if (s.nblk > mapped) {
+			s.nblk = mapped;
+			err = add_f(&s, A_REBUILD, 0, 0, VX_PR_DIR_BAD_NODE,
+				    (unsigned long long)s.nblk,
+				    "size goes past the mapped blocks");
+		}
+	} else {
+		return add_f(&s, A_REBUILD, 0, 0, VX_PR_DIR_BAD_NODE, 0ull,
+			     "not mapped");
+	}
+	s.nodes = err ? NULL : calloc(s.nblk, sizeof(*s.nodes));
 	s.buf = malloc(c->bsize);
-	if (!s.nodes || !s.buf)
+	if (!err && (!s.nodes || !s.buf))
 		err = -ENOMEM;
 	for (uint64_t l = 0; l < s.nblk && !err; l++)
 		err = read_node(&s, l);
@@ -589,7 +604,8 @@ int ck_pass_dirs(struct ck *c)
 
 	if (!res)
 		return -ENOMEM;
-	qsort(c->dirs, c->ndirs, sizeof(*c->dirs), cmp_dir);
+	if (c->ndirs)
+		qsort(c->dirs, c->ndirs, sizeof(*c->dirs), cmp_dir);
 	for (size_t b = 0; b < c->ndirs && !err && !c->stop; b += BATCH) {
 		size_t n = c->ndirs - b < BATCH ? c->ndirs - b : BATCH;
 		struct range rg = { b, res };

@@ -42,7 +42,8 @@ static int merge_runs(struct ck *c, struct dscan *d)
 {
 	size_t n = c->ndups / 2;
 
-	qsort(c->dups, n, 2 * sizeof(*c->dups), cmp_u64);
+	if (n)
+		qsort(c->dups, n, 2 * sizeof(*c->dups), cmp_u64);
 	d->run = malloc(n * 2 * sizeof(*d->run));
 	if (!d->run)
 		return -ENOMEM;
@@ -223,7 +224,8 @@ int ck_pass_dups(struct ck *c)
 	if (!err)
 		err = ck_parallel(c, c->sb.group_count, rescan_group, &d);
 	if (!err)
-		qsort(d.cl, d.ncl, sizeof(*d.cl), cmp_cl);
+		if (d.ncl)
+			qsort(d.cl, d.ncl, sizeof(*d.cl), cmp_cl);
 	for (size_t i = 0; i < d.ncl && !err && !c->stop;) {
 		size_t j = i + 1;
 

@@ -132,7 +132,9 @@ static int add_dir(struct ck *c, const struct vx_inode *in,
 		c->dirs[c->ndirs++] = (struct ck_dir){ .ino = in->ino,
 			.parent = in->parent, .size = in->size,
 			.ext = c->ndext, .next = m->n };
-		memcpy(c->dext + c->ndext, m->ext, m->n * sizeof(*m->ext));
+		if (m->n)
+			memcpy(c->dext + c->ndext, m->ext,
+			       m->n * sizeof(*m->ext));
 		c->ndext += m->n;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -347,7 +349,8 @@ static int remap_add(struct ck *c, vx_ino_t ino, const struct ck_map *m)
 	rm->ext = malloc((m->n ? m->n : 1) * sizeof(*rm->ext));
 	if (!rm->ext)
 		return -ENOMEM;
-	memcpy(rm->ext, m->ext, m->n * sizeof(*m->ext));
+	if (m->n)
+		memcpy(rm->ext, m->ext, m->n * sizeof(*m->ext));
 	c->nremaps++;
 	ck_inode(c, ino)->flags |= CKI_REMAP;
 	return 0;

@@ -98,6 +98,7 @@ struct ck {
 	uint32_t bsize;
 	uint32_t ipb;			/* inodes per block */
 	bool rdonly;
+	bool unclean;			/* the superblock says "not clean" */
 	unsigned threads;
 	volatile bool stop;		/* halted, cancelled or fatal */
 	int err;			/* fatal error */
@@ -198,6 +199,8 @@ void ck_slot_where(struct ck *c, vx_ino_t ino, vx_blk_t *blk, size_t *off);
 /* is @b inside some group's metadata area (or past the end)? */
 bool ck_is_meta(struct ck *c, vx_blk_t b);
 
+/* stage @sb as the superblock copy at block @at (check_super.c) */
+int ck_put_super(struct ck *c, const struct vx_super *sb, vx_blk_t at);
 /* stage group @g's header as c->grp[g].g (check_group.c) */
 int ck_put_group(struct ck *c, uint32_t g);
 

@@ -122,6 +122,17 @@ int ck_commit(struct ck *c)
 
 	if (c->rdonly || !c->nstage)
 		return 0;
+	/* the first repair also marks the image not clean: a crash before
+	 * the run ends must not leave a half-repaired image that a run
+	 * without -f would pass over (the run's close marks it clean) */
+	if (!c->unclean) {
+		struct vx_super sb = c->sb;
+
+		sb.state &= ~(uint32_t)VX_STATE_CLEAN;
+		if ((err = ck_put_super(c, &sb, 0)))
+			return err;
+		c->unclean = true;
+	}
 	qsort(c->stage, c->nstage, sizeof(*c->stage), cmp_img);
 	c->r->modified = true;
 	if (!c->j) {

@@ -133,7 +133,8 @@ static int kids_build(struct ck *c, struct kids *k)
 		      c->edges[i - 1].parent == e->parent))
 			k->v[k->n++] = e;
 	}
-	qsort(k->v, k->n, sizeof(*k->v), cmp_parent);
+	if (k->n)
+		qsort(k->v, k->n, sizeof(*k->v), cmp_parent);
 	return 0;
 }
 
@@ -205,7 +206,8 @@ static int lost_found(struct ck *c)
 				    c->nedges + 1, sizeof(*c->edges)))) {
 			c->edges[c->nedges++] = (struct ck_edge){ .child = lf,
 				.parent = c->sb.root_ino, .name = "lost+found" };
-			qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
+			if (c->nedges)
+				qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
 		}
 	}
 	ck_done(c, &f, yes, err);
@@ -269,7 +271,8 @@ static int reconnect(struct ck *c, struct kids *k, vx_ino_t top)
 				    c->nedges + 1, sizeof(*c->edges)))) {
 			c->edges[c->nedges++] = (struct ck_edge){ .child = top,
 				.parent = c->lost_found };
-			qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
+			if (c->nedges)
+				qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
 			err = kids_build(c, k);
 		}
 	}
@@ -325,7 +328,8 @@ int ck_pass_connect(struct ck *c)
 		root->flags |= CKI_FRESH;
 		ck_set_nlink(c, c->sb.root_ino, 2);
 	}
-	qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
+	if (c->nedges)
+		qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
 	for (size_t i = 0; i < c->nedges && !err && !c->stop;) {
 		size_t j = i + 1;
 		while (j < c->nedges && c->edges[j].child == c->edges[i].child)

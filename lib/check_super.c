@@ -69,7 +69,7 @@ static int check_kind(const struct vx_super *sb)
 }
 
 /* an encoded copy of @sb for block @at */
-static int put_super(struct ck *c, const struct vx_super *sb, vx_blk_t at)
+int ck_put_super(struct ck *c, const struct vx_super *sb, vx_blk_t at)
 {
 	struct vx_super s = *sb;
 	uint8_t *buf = malloc(c->bsize);
@@ -107,6 +107,7 @@ static int read_primary(struct ck *c)
 		perr = vx_super_read(c->io, 0, &bsb);
 		if (!perr)
 			return 0;
+		c->r->sb_error = perr;
 	}
 	ck_finding(&f, VX_PR_SUPER_PRIMARY_BAD, 0, "superblock",
 		   vx_strerror(perr), (unsigned long long)at);
@@ -114,7 +115,7 @@ static int read_primary(struct ck *c)
 	err = 0;
 	if (yes) {
 		c->sb.hdr.blkno = 0;
-		err = put_super(c, &c->sb, 0);
+		err = ck_put_super(c, &c->sb, 0);
 	}
 	ck_done(c, &f, yes, err);
 	return 0;
@@ -221,7 +222,7 @@ static int backups(struct ck *c)
 			ck_finding(&f, VX_PR_SUPER_BACKUP_DIFFERS, at[i], what,
 				   (unsigned long long)at[i], diff);
 		bool yes = ck_ask(c, &f);
-		e = yes ? put_super(c, &c->sb, at[i]) : 0;
+		e = yes ? ck_put_super(c, &c->sb, at[i]) : 0;
 		ck_done(c, &f, yes, e);
 	}
 	return err;
@@ -280,7 +281,7 @@ int ck_pass_super(struct ck *c)
 		ck_finding(&f, VX_PR_SUPER_STATE, 0, "superblock", c->sb.state);
 		bool yes = ck_ask(c, &f);
 		c->sb.state &= STATE_KNOWN;
-		err = yes ? put_super(c, &c->sb, 0) : 0;
+		err = yes ? ck_put_super(c, &c->sb, 0) : 0;
 		ck_done(c, &f, yes, err);
 	}
 	return 0;

@@ -46,7 +46,13 @@ static int ov_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
 {
 	struct ov_io *o = to_ov(io);
 	uint8_t *out = buf;
+	uint64_t size;
+	int err = vx_io_get_size(o->lower, &size);
 
+	if (err)
+		return err;
+	if (off > size || len > size - off)
+		return -EIO;	/* as the device would answer */
 	while (len) {
 		uint64_t pno = off / o->page;
 		size_t in = (size_t)(off % o->page), n = o->page - in;
@@ -58,8 +64,7 @@ static int ov_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
 			/* extend over the following pages the layer lacks */
 			while (n < len && !ov_find(o, (off + n) / o->page))
 				n = len - n < o->page ? len : n + o->page;
-			int err = vx_io_read(o->lower, off, out, n);
-			if (err)
+			if ((err = vx_io_read(o->lower, off, out, n)))
 				return err;
 		} else {
 			memcpy(out, p + in, n);
