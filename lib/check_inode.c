@@ -278,6 +278,8 @@ static int scan_group(struct ck *c, uint64_t gi, void *arg)
 	if (!buf)
 		return -ENOMEM;
 	cg->ninit = extent_of_table(c, g, buf, s);
+	if (g == 0 && cg->ninit < c->ipb)
+		cg->ninit = c->ipb;	/* the root's slot is always tracked */
 	if (cg->ninit && !(cg->inos = calloc(cg->ninit, sizeof(*cg->inos))))
 		err = -ENOMEM;
 	for (uint32_t b = 0; !err && b * c->ipb < cg->ninit; b += CHUNK) {

@@ -12,7 +12,8 @@
  *      check must find nothing (the property fsck promises: a run fixes
  *      everything, the next finds nothing); by default only crashes,
  *      hangs, leaks and sanitizer reports count.
- * One thread, so that runs are reproducible.
+ * One thread, so that runs are reproducible.  VX_FUZZ_VERBOSE=1 prints
+ * every finding (to replay a reproducer: bin/fuzz_check FILE).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,14 +27,17 @@
 static int answer_yes(void *ctx, struct vx_finding *f)
 {
 	(void)ctx;
-	(void)f;
+	if (getenv("VX_FUZZ_VERBOSE"))
+		fprintf(stderr, "fix: %s: %s: %s\n", f->pr->name, f->what, f->msg);
 	return VX_ANS_YES;
 }
 
 static int answer_no(void *ctx, struct vx_finding *f)
 {
 	(void)ctx;
-	(void)f;
+	if (getenv("VX_FUZZ_VERBOSE"))
+		fprintf(stderr, "found: %s: %s: %s\n", f->pr->name, f->what,
+			f->msg);
 	return VX_ANS_NO;
 }
 
