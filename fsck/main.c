@@ -14,7 +14,11 @@
  *   kernel.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +34,29 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
+/* a block device set read-only (blockdev --setro, losetup -r) opens
+ * read-write but refuses every write: ask it first */
+static int device_readonly(const char *path)
+{
+	struct stat st;
+	int fd, ro = 0;
+
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, BLKROGET, &ro))
+		ro = 0;
+	close(fd);
+	return ro;
+}
+
 static int open_device(const struct fsck_opts *o, struct vx_io **io)
 {
 	unsigned flags = o->mode == MODE_NO ? VX_IO_OPEN_RDONLY : 0;
-	int err = vx_io_unix_open(o->device, flags, io);
+	int err = o->mode != MODE_NO && device_readonly(o->device) ? -EROFS :
+		  vx_io_unix_open(o->device, flags, io);
 
 	if (!err)
 		return 0;
@@ -59,6 +82,13 @@ static int failed(const struct fsck_opts *o, const struct vx_check_result *r,
 
 	switch (err) {
 	case VX_EBADMAGIC:
+		if (o->have_sb_block) {
+			fprintf(stderr, "fsck.vexfs: %s: block %llu holds no "
+				"VexFS superblock (%s)\n", dev,
+				(unsigned long long)o->sb_block,
+				vx_strerror(r->sb_error ? r->sb_error : err));
+			return FSCK_ERROR;
+		}
 		if (r->sb_error && r->sb_error != VX_EBADMAGIC) {
 			fprintf(stderr, "fsck.vexfs: %s: the primary superblock "
 				"is damaged (%s) and no backup superblock is "
@@ -79,6 +109,15 @@ static int failed(const struct fsck_opts *o, const struct vx_check_result *r,
 		fprintf(stderr, "fsck.vexfs: %s: %s; this fsck.vexfs (%s) "
 			"cannot check it\n", dev, vx_strerror(err),
 			VEXFS_VERSION);
+		return FSCK_ERROR;
+	case VX_ETOOBIG:
+		fprintf(stderr, "fsck.vexfs: %s: the superblock says the "
+			"filesystem has %llu blocks, but the device holds only "
+			"%llu; either the superblock or the device (a truncated "
+			"image, a partition too small) is wrong: nothing was "
+			"checked or written\n", dev,
+			(unsigned long long)r->blocks_total,
+			(unsigned long long)r->dev_blocks);
 		return FSCK_ERROR;
 	case -ENOMEM:
 		fprintf(stderr, "fsck.vexfs: %s: out of memory\n", dev);
@@ -126,8 +165,13 @@ int main(int argc, char **argv)
 	}
 	if (o.mode == MODE_ASK && o.json)
 		o.mode = MODE_NO;	/* JSON is for scripts: never ask */
-	if ((ret = open_device(&o, &io)))
+	if ((ret = open_device(&o, &io))) {
+		if (o.json)
+			printf("{ \"device\": \"%s\", \"error\": \"cannot "
+			       "open\", \"exit_code\": %d }\n", o.device, ret);
+		free((void *)o.device);
 		return ret;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	report_init(&rep, &o);

@@ -32,7 +32,7 @@ static int ask_tty(struct fsck_report *r, const struct vx_finding *f)
 	int def = f->pr->def;
 
 	for (;;) {
-		fprintf(r->out, "%s: %s.  %s<%s>? ", f->what, f->msg,
+		fprintf(r->out, "%s: %s.  %s <%s>? ", f->what, f->msg,
 			f->pr->question, def == VX_ANS_YES ? "y" : "n");
 		fflush(r->out);
 		if (!fgets(line, sizeof(line), stdin)) {

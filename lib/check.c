@@ -249,7 +249,7 @@ static void ck_release(struct ck *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
-static void pass_start(struct ck *c, int pass)
+void ck_pass_start(struct ck *c, int pass)
 {
 	poll_cancel(c);
 	if (c->o->pass && !c->stop)
@@ -284,6 +284,17 @@ static void tally(struct ck *c)
 		r->blocks_used += (uint64_t)__builtin_popcountll(c->used[w]);
 }
 
+/* what the superblock says, for a run stopped before it counted */
+static void sb_counts(struct ck *c)
+{
+	struct vx_check_result *r = c->r;
+
+	r->inodes_total = (uint64_t)c->sb.inodes_per_group * c->sb.group_count;
+	r->blocks_total = c->sb.block_count;
+	r->inodes_used = r->inodes_total - c->sb.free_inodes;
+	r->blocks_used = c->sb.block_count - c->sb.free_blocks;
+}
+
 /* the namespace passes, on a filesystem handle in read-write runs */
 static int namespace_passes(struct ck *c)
 {
@@ -305,13 +316,13 @@ static int namespace_passes(struct ck *c)
 			c->r->left++;
 		}
 	}
-	pass_start(c, VX_PASS_DIRS);
+	ck_pass_start(c, VX_PASS_DIRS);
 	if (!c->stop)
 		err = ck_pass_dirs(c);
-	pass_start(c, VX_PASS_CONNECT);
+	ck_pass_start(c, VX_PASS_CONNECT);
 	if (!err && !c->stop)
 		err = ck_pass_connect(c);
-	pass_start(c, VX_PASS_LINKS);
+	ck_pass_start(c, VX_PASS_LINKS);
 	if (!err && !c->stop)
 		err = ck_pass_links(c);
 	if (c->fs) {
@@ -326,21 +337,27 @@ static int run(struct ck *c)
 {
 	int err;
 
-	pass_start(c, VX_PASS_SUPER);
-	err = ck_pass_super(c);
+	err = ck_pass_super(c);	/* says when pass 1 starts: not when
+				 * a clean image is passed over */
+	if (c->r->skipped)
+		sb_counts(c);
+	if (!err && !c->r->skipped)
+		err = ck_commit(c);
 	if (err || c->r->skipped)
 		return err;
-	pass_start(c, VX_PASS_GROUPS);
+	ck_pass_start(c, VX_PASS_GROUPS);
 	if (!c->stop && !(err = ck_pass_groups(c)))
 		err = ck_commit(c);
-	pass_start(c, VX_PASS_INODES);
+	ck_pass_start(c, VX_PASS_INODES);
 	if (!err && !c->stop && !(err = ck_pass_inodes(c)))
 		err = ck_commit(c);
-	pass_start(c, VX_PASS_BITMAPS);
+	ck_pass_start(c, VX_PASS_BITMAPS);
 	if (!err && !c->stop && !(err = ck_pass_bitmaps(c)))
 		err = ck_commit(c);
 	if (!err && c->grp && c->used)
 		tally(c);
+	if (c->r->inodes_used == 0 && c->r->blocks_used == 0)
+		sb_counts(c);	/* stopped before pass 3: the hints */
 	if (!err && c->stop)
 		return ck_commit(c);	/* keep what was accepted */
 	if (!err)

@@ -7,10 +7,13 @@
  * level, its owner (this inode) and entry count; index entries in key
  * order, inside the range their parent gives them, pointing inside the
  * filesystem and not at metadata or at a node already seen (a loop or a
- * block shared with another map); extents of a valid length, inside the
- * filesystem, in logical order without overlap, inside their index
- * range, and not over group metadata.  It keeps every extent that passes
- * (what a rebuilt map holds) and a finding for every one that does not.
+ * block shared with another map), each child's extents inside the key
+ * range its entry gives it; extents of a valid length, inside the
+ * filesystem, not over group metadata, in logical order without
+ * overlap.  It keeps every extent that is sound on its own (what a
+ * rebuilt map holds: an extent under a wrong key is kept, the key is
+ * blamed; of two that overlap the later goes) and a finding for every
+ * problem.
  * With @claim it marks the blocks of the valid extents and nodes in the
  * used-block map and notes runs that someone had claimed already.
  */
@@ -26,6 +29,9 @@ struct walk {
 	struct ck_map *m;
 	bool claim;
 	uint64_t prev_end;
+	bool disorder;			/* an extent below the end of one
+					 * walked before it */
+	bool misfiled;			/* an extent outside its index range */
 	uint8_t *buf[VX_MAX_EXT_DEPTH];
 };
 
@@ -111,15 +117,18 @@ static int leaf(struct walk *w, const uint8_t *e, uint64_t lo, uint64_t hi)
 		why = "blocks outside the filesystem";
 	else if (x.lblk > UINT64_MAX - x.len)
 		why = "logical range overflows";
-	else if (x.lblk < lo || x.lblk + x.len > hi)
-		why = "outside the range of its index entry";
 	if (why)
 		return bad(w, VX_PR_EXTENT_BAD_RANGE, l, p, x.len, why);
-	if (x.lblk < w->prev_end)
-		return bad(w, VX_PR_EXTENT_OVERLAP, l);
 	if (meta_overlap(c, x.pblk, x.len))
 		return bad(w, VX_PR_EXTENT_META, p, p + x.len - 1);
-	w->prev_end = x.lblk + x.len;
+	/* misfiled or out of order: kept (the extent is sound on its own);
+	 * the index entry is blamed, overlaps are settled after the walk */
+	if (x.lblk < lo || x.lblk + x.len > hi)
+		w->misfiled = true;
+	if (x.lblk < w->prev_end)
+		w->disorder = true;
+	else
+		w->prev_end = x.lblk + x.len;
 	if ((err = vx_grow((void **)&w->m->ext, &w->m->cap, w->m->n + 1,
 			   sizeof(*w->m->ext))))
 		return err;
@@ -143,6 +152,7 @@ static int child(struct walk *w, const uint8_t *ents, unsigned i,
 	uint8_t *buf = w->buf[level];
 	struct vx_mhdr h;
 	const char *why = NULL;
+	bool key_bad = false;
 	unsigned n = 0, cap = (c->bsize - VX_EXT_NODE_HDR) /
 			  (level ? VX_INDEX_SIZE : VX_EXTENT_SIZE);
 	int err;
@@ -159,6 +169,7 @@ static int child(struct walk *w, const uint8_t *ents, unsigned i,
 	 * map keeps what it holds */
 	if ((i && key <= vx_get64(ents + (i - 1) * VX_INDEX_SIZE)) ||
 	    key < lo || key >= hi) {
+		key_bad = true;
 		if ((err = bad(w, VX_PR_EXTENT_BAD_INDEX, i,
 			       (unsigned long long)key, (unsigned long long)blk,
 			       "key out of order or outside its parent's range")))
@@ -188,7 +199,17 @@ static int child(struct walk *w, const uint8_t *ents, unsigned i,
 		return err;
 	w->m->nodeblk[w->m->nnode++] = blk;
 	w->m->nodes++;
-	return node(w, buf + VX_EXT_NODE_HDR, n, level, clo, chi);
+	w->misfiled = false;
+	if ((err = node(w, buf + VX_EXT_NODE_HDR, n, level, clo, chi)))
+		return err;
+	if (w->misfiled && !key_bad) {	/* a bad key not blamed yet */
+		w->misfiled = false;
+		return bad(w, VX_PR_EXTENT_BAD_INDEX, i, (unsigned long long)key,
+			   (unsigned long long)blk,
+			   "its child holds blocks outside its key range");
+	}
+	w->misfiled = false;
+	return 0;
 }
 
 static int node(struct walk *w, const uint8_t *ents, unsigned count,
@@ -199,6 +220,45 @@ static int node(struct walk *w, const uint8_t *ents, unsigned count,
 	for (unsigned i = 0; i < count && !err; i++)
 		err = level ? child(w, ents, i, count, level - 1, lo, hi) :
 			      leaf(w, ents + i * VX_EXTENT_SIZE, lo, hi);
+	return err;
+}
+
+static int cmp_lblk(const void *a, const void *b)
+{
+	const struct ck_ext *x = a, *y = b;
+
+	return x->lblk < y->lblk ? -1 : x->lblk > y->lblk;
+}
+
+/* extents met out of logical order: sort them; of two that overlap the
+ * later one goes */
+static int settle_order(struct walk *w)
+{
+	struct ck_map *m = w->m;
+	uint64_t end = 0;
+	size_t k = 0;
+	int err = 0;
+
+	qsort(m->ext, m->n, sizeof(*m->ext), cmp_lblk);
+	for (size_t i = 0; i < m->n && !err; i++) {
+		struct ck_ext *x = &m->ext[i];
+
+		if (i && x->lblk < end) {
+			err = bad(w, VX_PR_EXTENT_OVERLAP,
+				  (unsigned long long)x->lblk);
+			if (w->claim)
+				ck_unclaim(w->c, x->pblk, x->len);
+			continue;
+		}
+		end = x->lblk + x->len;
+		m->ext[k++] = *x;
+	}
+	if (!err && k == m->n)	/* nothing overlapped: only the order */
+		err = bad(w, VX_PR_EXTENT_BAD_RANGE,
+			  (unsigned long long)m->ext[0].lblk,
+			  (unsigned long long)m->ext[0].pblk, m->ext[0].len,
+			  "the extents are out of logical order");
+	m->n = k;
 	return err;
 }
 
@@ -217,6 +277,8 @@ int ck_map_scan(struct ck *c, const struct vx_inode *in, bool claim_blocks,
 			err = -ENOMEM;
 	if (!err)
 		err = node(&w, in->area, in->nentries, in->depth, 0, UINT64_MAX);
+	if (!err && w.disorder)
+		err = settle_order(&w);
 	for (unsigned l = 0; l < in->depth; l++)
 		free(w.buf[l]);
 	return err;

@@ -136,12 +136,7 @@ int ck_fix_remap(struct ck *c, const struct ck_remap *rm)
 		err = vx_extent_insert(c->fs, &in, e->lblk, e->pblk, e->len);
 		in.blocks += e->len;
 	}
-	if (!err && rm->n && !S_ISDIR(in.mode)) {
-		uint64_t end = (rm->ext[rm->n - 1].lblk + rm->ext[rm->n - 1].len)
-			       << c->sb.block_log;
-		if (in.size > end)
-			in.size = end;	/* no hole past what was kept */
-	}
+	/* a file keeps its size: what was lost reads as a hole */
 	if (!err && S_ISDIR(in.mode))
 		in.size = rm->n ? (rm->ext[rm->n - 1].lblk +
 				   rm->ext[rm->n - 1].len) << c->sb.block_log : 0;

@@ -363,7 +363,7 @@ static int map_item(struct ck *c, struct item *it)
 	bool any = false;
 	int err = 0;
 
-	for (size_t i = 0; i < it->map.nbad; i++) {
+	for (size_t i = 0; i < it->map.nbad && !c->stop; i++) {
 		bool yes = ck_ask(c, &it->map.bad[i]);
 		any |= yes;
 		ck_done(c, &it->map.bad[i], yes, 0);

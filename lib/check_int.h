@@ -142,6 +142,8 @@ void ck_done(struct ck *c, struct vx_finding *f, bool asked_yes, int err);
 /* report and ask in one go; the object is formatted by the caller */
 bool ck_problem(struct ck *c, struct vx_finding *f);
 void ck_progress(struct ck *c, int pass, uint64_t done, uint64_t total);
+/* tell the caller pass @pass starts */
+void ck_pass_start(struct ck *c, int pass);
 /* run @fn(c, i, arg) for i in [0, n) on the checker's threads */
 int ck_parallel(struct ck *c, uint64_t n, int (*fn)(struct ck *, uint64_t,
 						     void *), void *arg);

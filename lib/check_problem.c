@@ -12,9 +12,11 @@
  *
  * Preen policy: repairs that only recompute what the image already
  * implies (counts, bitmaps, '..', a missing lost+found, reattaching an
- * unnamed inode) are preen-safe; repairs that throw away something an
- * inode or a directory held (clearing an inode, dropping extents or
- * entries, cloning shared blocks) need a human.
+ * unnamed inode, releasing an inode with no links and no name, dropping
+ * a name whose inode is gone) are preen-safe, as in e2fsck; repairs that
+ * throw away something an inode or a directory still held (clearing an
+ * inode, dropping extents or live entries, cloning shared blocks) need a
+ * human.
  */
 #include <stddef.h>
 #include "check_int.h"
@@ -113,10 +115,10 @@ static const struct vx_problem table[VX_PR_LAST] = {
 	  "FIXED", PR, Y),
 	P(DIR_DUP_NAME, DIRS, "entry '%s' appears twice", "Clear the second",
 	  "CLEARED", 0, Y),
-	P(DIR_SECOND_LINK, DIRS, "entry '%s' is a second name for directory "
+	P(DIR_SECOND_LINK, CONNECT, "entry '%s' is a second name for directory "
 	  "inode %llu (first in inode %llu)", "Clear the entry", "CLEARED",
 	  0, Y),
-	P(DIR_PARENT, DIRS, "'..' is inode %llu, should be %llu", "Fix",
+	P(DIR_PARENT, CONNECT, "'..' is inode %llu, should be %llu", "Fix",
 	  "FIXED", PR, Y),
 	P(ROOT_BAD, CONNECT, "root directory is missing or not a directory",
 	  "Make a new root", "RECREATED", 0, Y),

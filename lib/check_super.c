@@ -97,7 +97,7 @@ static int read_primary(struct ck *c)
 			return 0;
 	}
 	err = find_backup(c, &bsb, &at);
-	c->r->sb_error = perr;
+	c->r->sb_error = (c->o->flags & VX_CHECK_BACKUP_SB) ? err : perr;
 	if (err)
 		return VX_EBADMAGIC;	/* no superblock to start from */
 	c->sb = bsb;
@@ -228,6 +228,20 @@ static int backups(struct ck *c)
 	return err;
 }
 
+/* a device shorter than the superblock says: nothing can be trusted to
+ * be where it should, and a repair would write past the end */
+static int device_size(struct ck *c)
+{
+	uint64_t size;
+	int err = vx_io_get_size(c->io, &size);
+
+	if (err)
+		return err;
+	c->r->dev_blocks = size >> c->sb.block_log;
+	c->r->blocks_total = c->sb.block_count;
+	return c->r->dev_blocks < c->sb.block_count ? VX_ETOOBIG : 0;
+}
+
 static int setup(struct ck *c)
 {
 	uint32_t gc = c->sb.group_count;
@@ -243,39 +257,42 @@ static int setup(struct ck *c)
 	return 0;
 }
 
+/* a clean image, not forced: nothing to do (1) */
+static int clean_skip(struct ck *c)
+{
+	struct vx_journal *j;
+	struct vx_super sb;
+	uint64_t size;
+	bool dirty;
+
+	if ((c->o->flags & (VX_CHECK_FORCE | VX_CHECK_BACKUP_SB)) ||
+	    vx_super_read(c->io, 0, &sb) || check_kind(&sb) ||
+	    sb.state != VX_STATE_CLEAN || vx_io_get_size(c->io, &size) ||
+	    (size >> sb.block_log) < sb.block_count ||
+	    vx_journal_open(c->io, &sb, &j))
+		return 0;
+	dirty = vx_journal_dirty(j);
+	vx_journal_close(j);
+	if (dirty)
+		return 0;
+	c->sb = sb;
+	c->r->skipped = true;
+	return 1;
+}
+
 int ck_pass_super(struct ck *c)
 {
 	struct vx_finding f;
-	int err = read_primary(c);
+	int err;
 
-	if (err)
+	if (clean_skip(c))
+		return 0;	/* vx_check fills in the counts */
+	ck_pass_start(c, VX_PASS_SUPER);
+	if ((err = read_primary(c)))
 		return err;
 	c->bsize = 1u << c->sb.block_log;
-	if ((err = check_kind(&c->sb)))
-		return err;
-	if (!(c->o->flags & VX_CHECK_FORCE) && c->r->sb_block == 0 &&
-	    (c->sb.state & VX_STATE_CLEAN) &&
-	    !(c->sb.state & ~(uint32_t)VX_STATE_CLEAN)) {
-		struct vx_journal *j;
-
-		if (!vx_journal_open(c->io, &c->sb, &j)) {
-			bool dirty = vx_journal_dirty(j);
-
-			vx_journal_close(j);
-			if (!dirty) {
-				c->r->skipped = true;
-				c->r->blocks_total = c->sb.block_count;
-				c->r->inodes_total = (uint64_t)c->sb.group_count *
-						     c->sb.inodes_per_group;
-				c->r->blocks_used = c->sb.block_count -
-						    c->sb.free_blocks;
-				c->r->inodes_used = c->r->inodes_total -
-						    c->sb.free_inodes;
-				return 0;
-			}
-		}
-	}
-	if ((err = setup(c)) || (err = journal(c)) || (err = backups(c)))
+	if ((err = check_kind(&c->sb)) || (err = device_size(c)) ||
+	    (err = setup(c)) || (err = journal(c)) || (err = backups(c)))
 		return err;
 	if (c->sb.state & ~(uint32_t)STATE_KNOWN) {
 		ck_finding(&f, VX_PR_SUPER_STATE, 0, "superblock", c->sb.state);

@@ -155,7 +155,12 @@ struct vx_check_result {
 	struct vx_jrecovery journal;	/* what recovery did or would do */
 	vx_blk_t sb_block;		/* superblock the check started from */
 	int sb_error;			/* why the primary did not decode (with
-					 * VX_EBADMAGIC: and no backup did) */
+					 * VX_EBADMAGIC: and no backup did; with
+					 * VX_CHECK_BACKUP_SB: why that block
+					 * did not) */
+	uint64_t dev_blocks;		/* blocks the device holds (with
+					 * VX_ETOOBIG: fewer than the
+					 * superblock's count) */
 	uint64_t inodes_used, inodes_total;
 	uint64_t blocks_used, blocks_total;
 	uint64_t files, dirs, symlinks, devices, fifos, sockets;
@@ -176,6 +181,7 @@ const char *vx_check_pass_title(int pass);
  * read-write.  Fills @res.
  * Returns 0 when the check ran to its end (findings or not: see @res),
  * VX_EBADMAGIC when no superblock (primary or backup) is VexFS,
+ * VX_ETOOBIG when the device is shorter than the superblock says,
  * VX_EUNSUPPORTED / VX_EBADVERSION for an image this library cannot
  * check, VX_EINCOMPLETE for an image mkfs did not finish, -ENOMEM, or
  * an I/O error that stopped the check.
