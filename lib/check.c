@@ -295,18 +295,33 @@ static void sb_counts(struct ck *c)
 	r->blocks_used = c->sb.block_count - c->sb.free_blocks;
 }
 
+/* a read-write run that needed no filesystem handle: the state word
+ * says clean, or errors when some were left; written only when it
+ * changes (a clean image checked with -f is not written at all) */
+static int final_state(struct ck *c)
+{
+	uint16_t want = c->r->left ? VX_STATE_ERRORS : VX_STATE_CLEAN;
+	uint16_t disk = c->unclean ? c->sb.state & ~VX_STATE_CLEAN :
+				     c->sb.state;	/* see ck_commit */
+	struct vx_super sb = c->sb;
+
+	if (c->stop || disk == want)
+		return 0;
+	sb.state = want;
+	c->unclean = true;	/* this is the state to write */
+	if (ck_put_super(c, &sb, 0))
+		return -ENOMEM;
+	return ck_commit(c);
+}
+
 /* the namespace passes, on a filesystem handle in read-write runs */
 static int namespace_passes(struct ck *c)
 {
 	int err = 0;
 
-	if (!c->rdonly && !c->stop) {
-		err = ck_fix_open(c);
-		if (err)
-			return err;
-	}
-	/* the block maps accepted for rebuilding in pass 3 */
-	for (size_t i = 0; i < c->nremaps && c->fs && !err; i++) {
+	/* the block maps accepted for rebuilding in pass 3 (the handle is
+	 * opened by the first repair that needs it) */
+	for (size_t i = 0; i < c->nremaps && !c->rdonly && !err; i++) {
 		int e = ck_fix_remap(c, &c->remaps[i]);
 
 		if (e == -ENOMEM)
@@ -329,6 +344,8 @@ static int namespace_passes(struct ck *c)
 		int e2 = ck_fix_close(c);
 		if (!err)
 			err = e2;
+	} else if (!err && !c->rdonly) {
+		err = final_state(c);
 	}
 	return err;
 }

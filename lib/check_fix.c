@@ -2,8 +2,9 @@
  * check_fix.c: the checker's repairs that go through the library.
  *
  * Once passes 1-4 have made the superblock, group headers, inode slots
- * and bitmaps sound, the run opens a filesystem handle on the device
- * (borrowing the io) and makes the remaining repairs as operations: each
+ * and bitmaps sound, the first repair that needs it opens a filesystem
+ * handle on the device (borrowing the io; a run without such repairs
+ * never opens one) and makes the remaining repairs as operations: each
  * one runs in its own transaction, with the same scope, locks and undo
  * as the public operations (txn.c), and commits through the journal.  A
  * failed repair changes nothing; a crash leaves each repair done or not.
@@ -30,9 +31,13 @@
 int ck_fix_open(struct ck *c)
 {
 	struct vx_open_opts o = { .flags = VX_OPEN_BORROW_IO };
-	int err = vx_fs_open(c->io, &o, &c->fs);
+	int err;
 
-	if (err)
+	if (c->fs)
+		return 0;
+	if ((err = ck_commit(c)))	/* what is staged goes first */
+		return err;
+	if ((err = vx_fs_open(c->io, &o, &c->fs)))
 		c->fs = NULL;
 	return err;
 }
@@ -57,8 +62,10 @@ int ck_fix_close(struct ck *c)
 /* an operation on @a (and @b, 0 for none), exclusive locks */
 static int op_start(struct ck *c, struct vx_opctx *o, vx_ino_t a, vx_ino_t b)
 {
-	int err = vx_op_begin(c->fs, NULL, true, o);
+	int err = ck_fix_open(c);
 
+	if (!err)
+		err = vx_op_begin(c->fs, NULL, true, o);
 	if (err)
 		return err;
 	if ((err = vx_op_lock(o, a, LK_X)) || (b && b != a &&
@@ -189,7 +196,11 @@ int ck_fix_parent(struct ck *c, vx_ino_t dir, vx_ino_t parent)
 int ck_fix_lost_found(struct ck *c, vx_ino_t *out)
 {
 	struct vx_attr a = { .mode = 0700 };
-	int err = vx_mkdir(c->fs, NULL, c->sb.root_ino, "lost+found", &a, out);
+	int err = ck_fix_open(c);
+
+	if (!err)
+		err = vx_mkdir(c->fs, NULL, c->sb.root_ino, "lost+found", &a,
+			       out);
 
 	if (err == -EEXIST)
 		err = vx_lookup(c->fs, NULL, c->sb.root_ino, "lost+found", out);
@@ -208,8 +219,10 @@ int ck_fix_root(struct ck *c)
 	struct vx_inode in;
 	struct timespec now;
 	vx_ino_t ino;
-	int err = vx_op_begin(c->fs, NULL, true, &o);
+	int err = ck_fix_open(c);
 
+	if (!err)
+		err = vx_op_begin(c->fs, NULL, true, &o);
 	if (err)
 		return err;
 	vx_op_enter(&o);
