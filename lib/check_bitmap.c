@@ -4,14 +4,14 @@
  * Checks, group by group, that every block bitmap block and inode bitmap
  * block decodes; that the block bitmap marks exactly the blocks pass 3
  * found in use (group metadata, extents, extent-tree nodes) and the
- * inode bitmap exactly the valid inodes; that the padding bits past the
- * end of the group are set; and that the header's free-block,
+ * inode bitmap exactly the valid inodes; and that the header's free-block,
  * free-inode and directory counts are what was counted.  A group whose
  * bitmap was never written ("uninitialised") reads as metadata only /
  * all inodes free.  Repairs write the whole bitmap from what was counted
- * and the header with the counted figures.  The superblock's free
- * counts are hints recomputed at every open; the run's close writes
- * them.
+ * (the bits past the end of the group set, as the library writes them;
+ * they are not checked: nothing reads them) and the header with the
+ * counted figures.  The superblock's free counts are hints the library
+ * recomputes at every open from the group headers: not checked.
  */
 #include <errno.h>
 #include <stdio.h>
