@@ -1,0 +1,5 @@
+image: group 0: block bitmap block 2 is damaged (not a VexFS filesystem or block (bad magic)).  REBUILT.
+
+image: ***** FILE SYSTEM WAS MODIFIED *****
+image: 421/2048 inodes, 1389/8192 blocks
+exit 1
