@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -158,6 +159,9 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret < 0 ? -ret : FSCK_OK;
+	/* one malloc arena: the checker's threads allocate little, and a
+	 * second arena would cost more memory than it saves time */
+	mallopt(M_ARENA_MAX, 1);
 	if (o.mode == MODE_ASK && !o.json && !isatty(0)) {
 		fprintf(stderr, "fsck.vexfs: need a terminal for interactive "
 			"repairs; use -p, -n or -y\n");

@@ -105,7 +105,7 @@ void ck_progress(struct ck *c, int pass, uint64_t done, uint64_t total)
 
 /* ---- the model's counts ---- */
 
-static uint32_t small_or_big(const struct kmap *m, vx_ino_t ino, uint8_t v)
+static uint32_t small_or_big(const struct kmap *m, vx_ino_t ino, unsigned v)
 {
 	int64_t big;
 
@@ -126,7 +126,7 @@ int ck_set_nlink(struct ck *c, vx_ino_t ino, uint32_t v)
 
 	if (!ci)
 		return 0;
-	ci->nlink = v < CK_BIG ? (uint8_t)v : CK_BIG;
+	ci->nlink = v < CK_BIG ? v : CK_BIG;
 	if (v >= CK_BIG) {
 		pthread_mutex_lock(&c->lock);
 		err = kmap_put(&c->big_nlink, ino, v);
@@ -152,7 +152,7 @@ int ck_add_refs(struct ck *c, vx_ino_t ino, int d)
 	v = (int64_t)ck_refs(c, ino) + d;
 	if (v < 0)
 		v = 0;
-	ci->refs = v < CK_BIG ? (uint8_t)v : CK_BIG;
+	ci->refs = v < CK_BIG ? (unsigned)v : CK_BIG;
 	return v >= CK_BIG ? kmap_put(&c->big_refs, ino, v) : 0;
 }
 
@@ -168,6 +168,25 @@ int ck_add_subdirs(struct ck *c, vx_ino_t ino, int d)
 	int64_t v = (int64_t)ck_subdirs(c, ino) + d;
 
 	return kmap_put(&c->subdirs, ino, v < 0 ? 0 : v);
+}
+
+int ck_add_edge(struct ck *c, vx_ino_t child, vx_ino_t parent,
+		const char *name)
+{
+	size_t len = strlen(name) + 1;
+	int err = vx_grow((void **)&c->edges, &c->cedges, c->nedges + 1,
+			  sizeof(*c->edges));
+
+	if (!err)
+		err = vx_grow((void **)&c->enames, &c->cenames,
+			      c->nenames + len, 1);
+	if (err)
+		return err;
+	memcpy(c->enames + c->nenames, name, len);
+	c->edges[c->nedges++] = (struct ck_edge){ child, parent,
+						  (uint32_t)c->nenames };
+	c->nenames += len;
+	return 0;
 }
 
 /* ---- threads ---- */
@@ -237,6 +256,8 @@ static void ck_release(struct ck *c)
 	free(c->dirs);
 	free(c->dext);
 	free(c->edges);
+	free(c->enames);
+	kmap_free(&c->remapped);
 	for (size_t i = 0; i < c->nremaps; i++)
 		free(c->remaps[i].ext);
 	free(c->remaps);

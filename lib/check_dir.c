@@ -22,7 +22,7 @@
 #include <string.h>
 #include "check_int.h"
 
-#define BATCH	16	/* directories read at a time: memory, not speed */
+#define BATCH	8	/* directories read at a time: memory, not speed */
 
 enum { A_REBUILD = 1, A_DROP, A_RETYPE };
 
@@ -481,22 +481,6 @@ static int scan_dir(struct ck *c, uint64_t i, void *arg)
 
 /* ---- the serial half ---- */
 
-static int add_edge(struct ck *c, vx_ino_t child, vx_ino_t parent,
-		    const char *name)
-{
-	int err = vx_grow((void **)&c->edges, &c->cedges, c->nedges + 1,
-			  sizeof(*c->edges));
-
-	if (err)
-		return err;
-	c->edges[c->nedges].child = child;
-	c->edges[c->nedges].parent = parent;
-	snprintf(c->edges[c->nedges].name, sizeof(c->edges[0].name), "%s",
-		 name);
-	c->nedges++;
-	return 0;
-}
-
 static int rebuild(struct ck *c, const struct ck_dir *d, struct dres *r)
 {
 	struct ck_dent *v = malloc((r->n ? r->n : 1) * sizeof(*v));
@@ -560,7 +544,7 @@ static int settle(struct ck *c, struct ck_dir *d, struct dres *r)
 			continue;
 		err = ck_add_refs(c, e->ino, 1);
 		if (!err && t->type == VX_FT_DIR)
-			err = add_edge(c, e->ino, d->ino, ename(r, e, name));
+			err = ck_add_edge(c, e->ino, d->ino, ename(r, e, name));
 	}
 	return err;
 }

@@ -106,7 +106,7 @@ static int rescan_group(struct ck *c, uint64_t g, void *arg)
 		for (size_t i = 0; i < m.n && !err; i++)
 			err = note(d, m.ext[i].pblk, m.ext[i].len, ino, false);
 		for (size_t i = 0; i < m.nnode && !err; i++)
-			if (!(ci->flags & CKI_REMAP))
+			if (!kmap_get(&c->remapped, ino, &(int64_t){ 0 }))
 				err = note(d, m.nodeblk[i], 1, ino, true);
 		ck_map_free(&m);
 	}
@@ -154,7 +154,7 @@ static int remap_of(struct ck *c, vx_ino_t ino, struct ck_remap **out)
 		/* the rebuilt map will not use the old nodes */
 		for (size_t i = 0; i < m.nnode; i++)
 			ck_unclaim(c, m.nodeblk[i], 1);
-		ck_inode(c, ino)->flags |= CKI_REMAP;
+		err = kmap_put(&c->remapped, ino, 1);
 		*out = rm;
 	}
 	ck_map_free(&m);

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include "check_int.h"
 
-#define CHUNK	16	/* inode-table blocks per read */
+#define CHUNK	8	/* inode-table blocks per read */
 
 enum { IT_CLEAR = 1, IT_FLAGS, IT_SPECIAL, IT_SIZE, IT_BLOCKS, IT_MAP };
 
@@ -175,7 +175,7 @@ static int valid(struct ck *c, struct gscan *s, struct vx_inode *in,
 	    (in->size <= VX_INLINE_SYMLINK_MAX || in->size > 4095))
 		return finding(s, IT_CLEAR, in->ino, 0, VX_PR_INODE_BAD_SYMLINK,
 			       "bad length");
-	ci->type = (uint8_t)type;
+	ci->type = type;
 	if ((err = ck_set_nlink(c, in->ino, in->nlink)))
 		return err;
 	if (special(type)) {
@@ -354,8 +354,7 @@ static int remap_add(struct ck *c, vx_ino_t ino, const struct ck_map *m)
 	if (m->n)
 		memcpy(rm->ext, m->ext, m->n * sizeof(*m->ext));
 	c->nremaps++;
-	ck_inode(c, ino)->flags |= CKI_REMAP;
-	return 0;
+	return kmap_put(&c->remapped, ino, 1);
 }
 
 static int map_item(struct ck *c, struct item *it)
@@ -379,7 +378,6 @@ static int map_item(struct ck *c, struct item *it)
 
 static int apply(struct ck *c, struct item *it)
 {
-	struct ck_ino *ci = ck_inode(c, it->ino);
 	bool yes;
 	int err = 0;
 
@@ -389,8 +387,6 @@ static int apply(struct ck *c, struct item *it)
 	if (yes)
 		err = rewrite(c, it->ino, it->kind, it->val);
 	ck_done(c, &it->f, yes, err);
-	if (it->kind == IT_CLEAR && ci)
-		ci->flags |= CKI_CLEARED;
 	return err == -ENOMEM ? err : 0;
 }
 

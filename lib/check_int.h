@@ -4,8 +4,9 @@
  * The passes read the device directly, block by block (never through the
  * filesystem handle, which refuses damaged images), and keep what they
  * learn in compact tables whose size grows with what is in use:
- *   - one struct ck_ino (4 bytes) per inode slot below each group's
- *     initialised mark, so about 4 MiB for 1,000,000 inodes;
+ *   - one struct ck_ino (1 byte) per inode slot below each group's
+ *     initialised mark, so about 1 MiB for 1,000,000 inodes, and maps
+ *     for the few counts a byte cannot hold;
  *   - one bit per block for the blocks in use (32 MiB per TiB of 4 KiB
  *     blocks);
  *   - for directories only, their extents and the subdirectory edges.
@@ -27,21 +28,17 @@
 #include <stdarg.h>
 #include "txn_int.h"
 
-/* per inode slot: 4 bytes.  A link count or a count of names of 255 or
- * more lives in an overflow map (ck_nlink, ck_refs); directories' kept
- * subdirectory counts in another (ck_subdirs) */
+/* per inode slot: one byte.  A link count or a count of names of 3 or
+ * more reads CK_BIG and lives in an overflow map (ck_nlink, ck_refs):
+ * most inodes have one of each, as e2fsck's icount observes;
+ * directories' kept subdirectory counts live in another (ck_subdirs) */
 struct ck_ino {
-	uint8_t type;			/* VX_FT_* of a valid inode, 0: free */
-	uint8_t flags;			/* CKI_* */
-	uint8_t nlink;			/* as stored (CK_BIG: see the map) */
-	uint8_t refs;			/* names found in directories */
+	uint8_t type : 3;		/* VX_FT_* of a valid inode, 0: free */
+	uint8_t nlink : 2;		/* as stored, or CK_BIG */
+	uint8_t refs : 2;		/* names found in directories, or CK_BIG */
+	uint8_t reached : 1;		/* connected to the root (pass 6) */
 };
-#define CK_BIG	255
-#define CKI_DIRSCAN	0x01	/* directory: its tree is worth reading */
-#define CKI_REACHED	0x02	/* connected to the root (pass 6) */
-#define CKI_FRESH	0x04	/* made by the checker: counts are right */
-#define CKI_REMAP	0x08	/* block map to rebuild (check_fix.c) */
-#define CKI_CLEARED	0x10	/* cleared in this run */
+#define CK_BIG	3
 
 struct ck_group {
 	struct vx_group g;		/* header as read, or as repaired */
@@ -72,8 +69,8 @@ struct ck_dir {
 
 /* a subdirectory edge found in pass 5 */
 struct ck_edge {
-	vx_ino_t child, parent;
-	char name[VX_NAME_MAX + 1];
+	vx_ino_t child, parent;		/* parent 0: the name was removed */
+	uint32_t name;			/* offset in c->enames */
 };
 
 /* block map to rebuild: the extents worth keeping */
@@ -117,6 +114,8 @@ struct ck {
 	size_t ndext, cdext;
 	struct ck_edge *edges;
 	size_t nedges, cedges;
+	char *enames;			/* the edges' names, NUL-terminated */
+	size_t nenames, cenames;
 	struct ck_remap *remaps;
 	size_t nremaps, cremaps;
 	vx_blk_t *dups;			/* ranges claimed twice: first, count */
@@ -126,6 +125,9 @@ struct ck {
 	struct kmap big_nlink;		/* inode -> link count >= CK_BIG */
 	struct kmap big_refs;		/* inode -> names >= CK_BIG */
 	struct kmap subdirs;		/* directory -> kept subdirectories */
+	struct kmap remapped;		/* inodes whose map is rebuilt */
+	vx_ino_t fresh[2];		/* made by the checker (root,
+					 * lost+found): their counts are right */
 	struct vx_fs *fs;		/* passes 5-7 (read-write runs) */
 	vx_ino_t lost_found;
 };
@@ -156,6 +158,14 @@ uint32_t ck_refs(struct ck *c, vx_ino_t ino);
 int ck_add_refs(struct ck *c, vx_ino_t ino, int d);
 uint32_t ck_subdirs(struct ck *c, vx_ino_t ino);
 int ck_add_subdirs(struct ck *c, vx_ino_t ino, int d);
+/* a subdirectory edge, and its name */
+int ck_add_edge(struct ck *c, vx_ino_t child, vx_ino_t parent,
+		const char *name);
+static inline const char *ck_edge_name(const struct ck *c,
+				       const struct ck_edge *e)
+{
+	return c->enames + e->name;
+}
 
 /* ---- blocks (check_io.c) ---- */
 int ck_read(struct ck *c, vx_blk_t b, void *buf, size_t nblocks);

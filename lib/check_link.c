@@ -21,15 +21,22 @@
 #include <string.h>
 #include "check_int.h"
 
-static int cmp_edge(const void *a, const void *b)
+static int cmp_edge(const void *a, const void *b, void *arg)
 {
 	const struct ck_edge *x = a, *y = b;
+	const struct ck *c = arg;
 
 	if (x->child != y->child)
 		return x->child < y->child ? -1 : 1;
 	if (x->parent != y->parent)
 		return x->parent < y->parent ? -1 : 1;
-	return strcmp(x->name, y->name);
+	return strcmp(ck_edge_name(c, x), ck_edge_name(c, y));
+}
+
+static void sort_edges(struct ck *c)
+{
+	if (c->nedges)
+		qsort_r(c->edges, c->nedges, sizeof(*c->edges), cmp_edge, c);
 }
 
 static const struct ck_dir *dir_of(struct ck *c, vx_ino_t ino)
@@ -68,12 +75,13 @@ static int keep_one(struct ck *c, size_t i, size_t j)
 			continue;
 		snprintf(what, sizeof(what), "directory inode %llu",
 			 (unsigned long long)e->parent);
-		ck_finding(&f, VX_PR_DIR_SECOND_LINK, e->parent, what, e->name,
+		ck_finding(&f, VX_PR_DIR_SECOND_LINK, e->parent, what,
+			   ck_edge_name(c, e),
 			   (unsigned long long)e->child,
 			   (unsigned long long)c->edges[keep].parent);
 		yes = ck_ask(c, &f);
 		if (yes)
-			err = ck_fix_unlink(c, e->parent, e->name);
+			err = ck_fix_unlink(c, e->parent, ck_edge_name(c, e));
 		ck_done(c, &f, yes, err);
 		if (yes && !err) {
 			err = ck_add_refs(c, e->child, -1);
@@ -148,7 +156,7 @@ static int reach(struct ck *c, const struct kids *k, vx_ino_t top)
 	if (err)
 		return err;
 	work[n++] = top;
-	ck_inode(c, top)->flags |= CKI_REACHED;
+	ck_inode(c, top)->reached = 1;
 	while (n && !err) {
 		vx_ino_t p = work[--n];
 		size_t lo = 0, hi = k->n;
@@ -163,9 +171,9 @@ static int reach(struct ck *c, const struct kids *k, vx_ino_t top)
 		for (; lo < k->n && k->v[lo]->parent == p && !err; lo++) {
 			struct ck_ino *ci = ck_inode(c, k->v[lo]->child);
 
-			if (!ci || (ci->flags & CKI_REACHED))
+			if (!ci || ci->reached)
 				continue;
-			ci->flags |= CKI_REACHED;
+			ci->reached = 1;
 			if (!(err = vx_grow((void **)&work, &cap, n + 1,
 					    sizeof(*work))))
 				work[n++] = k->v[lo]->child;
@@ -184,7 +192,7 @@ static int lost_found(struct ck *c)
 
 	for (size_t i = 0; i < c->nedges; i++)
 		if (c->edges[i].parent == c->sb.root_ino &&
-		    !strcmp(c->edges[i].name, "lost+found"))
+		    !strcmp(ck_edge_name(c, &c->edges[i]), "lost+found"))
 			lf = c->edges[i].child;
 	if (lf) {
 		c->lost_found = lf;
@@ -196,19 +204,15 @@ static int lost_found(struct ck *c)
 		struct ck_ino *ci = ck_inode(c, lf);
 
 		c->lost_found = lf;
+		c->fresh[1] = lf;
 		if (ci)
-			ci->flags |= CKI_FRESH | CKI_REACHED;
+			ci->reached = 1;
 		/* the root's new subdirectory: vx_mkdir counted it in the
 		 * root's link count, and pass 7 counts its edge */
 		ck_set_nlink(c, c->sb.root_ino,
 			     ck_nlink(c, c->sb.root_ino) + 1);
-		if (!(err = vx_grow((void **)&c->edges, &c->cedges,
-				    c->nedges + 1, sizeof(*c->edges)))) {
-			c->edges[c->nedges++] = (struct ck_edge){ .child = lf,
-				.parent = c->sb.root_ino, .name = "lost+found" };
-			if (c->nedges)
-				qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
-		}
+		if (!(err = ck_add_edge(c, lf, c->sb.root_ino, "lost+found")))
+			sort_edges(c);
 	}
 	ck_done(c, &f, yes, err);
 	return err == -ENOMEM ? err : 0;
@@ -247,7 +251,8 @@ static int reconnect(struct ck *c, struct kids *k, vx_ino_t top)
 		/* a loop: its old name goes, lost+found's is the one */
 		for (size_t i = 0; i < c->nedges && !err; i++)
 			if (c->edges[i].child == top && c->edges[i].parent == old) {
-				err = ck_fix_unlink(c, old, c->edges[i].name);
+				err = ck_fix_unlink(c, old,
+					ck_edge_name(c, &c->edges[i]));
 				c->edges[i].parent = 0;
 				ck_add_refs(c, top, -1);
 			}
@@ -267,12 +272,8 @@ static int reconnect(struct ck *c, struct kids *k, vx_ino_t top)
 		if (li)	/* ck_fix_reattach counted it */
 			ck_set_nlink(c, c->lost_found,
 				     ck_nlink(c, c->lost_found) + 1);
-		if (!(err = vx_grow((void **)&c->edges, &c->cedges,
-				    c->nedges + 1, sizeof(*c->edges)))) {
-			c->edges[c->nedges++] = (struct ck_edge){ .child = top,
-				.parent = c->lost_found };
-			if (c->nedges)
-				qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
+		if (!(err = ck_add_edge(c, top, c->lost_found, ""))) {
+			sort_edges(c);
 			err = kids_build(c, k);
 		}
 	}
@@ -325,11 +326,10 @@ int ck_pass_connect(struct ck *c)
 			return err == -ENOMEM ? err : 0;	/* nothing can
 							 * be connected */
 		root->type = VX_FT_DIR;
-		root->flags |= CKI_FRESH;
+		c->fresh[0] = c->sb.root_ino;
 		ck_set_nlink(c, c->sb.root_ino, 2);
 	}
-	if (c->nedges)
-		qsort(c->edges, c->nedges, sizeof(*c->edges), cmp_edge);
+	sort_edges(c);
 	for (size_t i = 0; i < c->nedges && !err && !c->stop;) {
 		size_t j = i + 1;
 		while (j < c->nedges && c->edges[j].child == c->edges[i].child)
@@ -347,7 +347,7 @@ int ck_pass_connect(struct ck *c)
 	for (size_t i = 0; i < c->ndirs && !err && !c->stop; i++) {
 		struct ck_ino *ci = ck_inode(c, c->dirs[i].ino);
 
-		if (ci && ci->type == VX_FT_DIR && !(ci->flags & CKI_REACHED))
+		if (ci && ci->type == VX_FT_DIR && !ci->reached)
 			err = reconnect(c, &k, top_of(c, c->dirs[i].ino));
 	}
 	for (size_t i = 0; i < c->ndirs && !err && !c->stop; i++) {
@@ -416,14 +416,14 @@ static int one_inode(struct ck *c, vx_ino_t ino, struct ck_ino *ci)
 	bool yes;
 	int err = 0;
 
-	if (!ci->type || (ci->flags & CKI_FRESH))
+	if (!ci->type || ino == c->fresh[0] || ino == c->fresh[1])
 		return 0;
 	if (ci->type != VX_FT_DIR && ck_refs(c, ino) == 0 &&
 	    (err = unattached(c, ino, ci)))
 		return err;
 	if (!ci->type || (ci->type != VX_FT_DIR && ck_refs(c, ino) == 0))
 		return 0;
-	if (ci->type == VX_FT_DIR && !(ci->flags & CKI_REACHED))
+	if (ci->type == VX_FT_DIR && !ci->reached)
 		return 0;	/* reported in pass 6 */
 	want = ci->type == VX_FT_DIR ? 2 + ck_subdirs(c, ino) : ck_refs(c, ino);
 	if (ck_nlink(c, ino) == want)
