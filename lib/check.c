@@ -30,20 +30,26 @@
 #include <unistd.h>
 #include "check_int.h"
 
+void ck_vfinding(struct vx_finding *f, int code, uint64_t object,
+		 const char *what, va_list ap)
+{
+	memset(f, 0, sizeof(*f));
+	f->pr = vx_check_problem(code);
+	f->object = object;
+	snprintf(f->what, sizeof(f->what), "%s", what);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	vsnprintf(f->msg, sizeof(f->msg), f->pr->fmt, ap);
+#pragma GCC diagnostic pop
+}
+
 void ck_finding(struct vx_finding *f, int code, uint64_t object,
 		const char *what, ...)
 {
 	va_list ap;
 
-	memset(f, 0, sizeof(*f));
-	f->pr = vx_check_problem(code);
-	f->object = object;
-	snprintf(f->what, sizeof(f->what), "%s", what);
 	va_start(ap, what);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	vsnprintf(f->msg, sizeof(f->msg), f->pr->fmt, ap);
-#pragma GCC diagnostic pop
+	ck_vfinding(f, code, object, what, ap);
 	va_end(ap);
 }
 

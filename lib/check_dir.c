@@ -91,14 +91,8 @@ static int add_f(struct dscan *s, int act, size_t ent, unsigned type,
 	df->act = act;
 	df->ent = ent;
 	df->type = type;
-	df->f.pr = vx_check_problem(code);
-	df->f.object = s->d->ino;
-	snprintf(df->f.what, sizeof(df->f.what), "%s", s->what);
 	va_start(ap, code);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	vsnprintf(df->f.msg, sizeof(df->f.msg), df->f.pr->fmt, ap);
-#pragma GCC diagnostic pop
+	ck_vfinding(&df->f, code, s->d->ino, s->what, ap);
 	va_end(ap);
 	if (act == A_REBUILD)
 		s->structural = true;

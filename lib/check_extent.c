@@ -37,24 +37,17 @@ struct walk {
 
 static int bad(struct walk *w, int code, ...)
 {
-	struct vx_finding *f;
+	char what[48];
 	va_list ap;
 	int err = vx_grow((void **)&w->m->bad, &w->m->cbad, w->m->nbad + 1,
 			  sizeof(*w->m->bad));
 
 	if (err)
 		return err;
-	f = &w->m->bad[w->m->nbad++];
-	memset(f, 0, sizeof(*f));
-	f->pr = vx_check_problem(code);
-	f->object = w->in->ino;
-	snprintf(f->what, sizeof(f->what), "inode %llu",
+	snprintf(what, sizeof(what), "inode %llu",
 		 (unsigned long long)w->in->ino);
 	va_start(ap, code);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	vsnprintf(f->msg, sizeof(f->msg), f->pr->fmt, ap);
-#pragma GCC diagnostic pop
+	ck_vfinding(&w->m->bad[w->m->nbad++], code, w->in->ino, what, ap);
 	va_end(ap);
 	return 0;
 }

@@ -75,6 +75,23 @@ static int op_start(struct ck *c, struct vx_opctx *o, vx_ino_t a, vx_ino_t b)
 	return 0;
 }
 
+/* one inode's repair: read it, let @fn change it (and what it owns),
+ * write it back, all in one operation of its own transaction */
+typedef int (*inode_fn)(struct ck *c, struct vx_inode *in, const void *arg);
+
+static int with_inode(struct ck *c, vx_ino_t ino, inode_fn fn, const void *arg)
+{
+	struct vx_opctx o;
+	struct vx_inode in;
+	int err = op_start(c, &o, ino, 0);
+
+	if (err)
+		return err;
+	if (!(err = vx_inode_read(c->fs, ino, &in)) && !(err = fn(c, &in, arg)))
+		err = vx_inode_write(c->fs, &in);
+	return vx_op_end(&o, err);
+}
+
 /* copy @n blocks from @from to fresh blocks, mapped at @lblk */
 static int clone_run(struct vx_fs *fs, struct vx_inode *in, uint64_t lblk,
 		     vx_blk_t from, uint64_t n)
@@ -120,77 +137,74 @@ static int clone_run(struct vx_fs *fs, struct vx_inode *in, uint64_t lblk,
 	return err;
 }
 
-int ck_fix_remap(struct ck *c, const struct ck_remap *rm)
+static int remap(struct ck *c, struct vx_inode *in, const void *arg)
 {
-	struct vx_opctx o;
-	struct vx_inode in;
-	int err = op_start(c, &o, rm->ino, 0);
+	const struct ck_remap *rm = arg;
+	int err = 0;
 
-	if (err)
-		return err;
-	if ((err = vx_inode_read(c->fs, rm->ino, &in)))
-		goto out;
-	in.depth = in.nentries = 0;
-	in.blocks = 0;
-	memset(in.area, 0, sizeof(in.area));
+	in->depth = in->nentries = 0;
+	in->blocks = 0;
+	memset(in->area, 0, sizeof(in->area));
 	for (size_t i = 0; i < rm->n && !err; i++) {
 		const struct ck_ext *e = &rm->ext[i];
 
 		if (e->clone) {
-			err = clone_run(c->fs, &in, e->lblk, e->pblk, e->len);
+			err = clone_run(c->fs, in, e->lblk, e->pblk, e->len);
 			continue;
 		}
-		err = vx_extent_insert(c->fs, &in, e->lblk, e->pblk, e->len);
-		in.blocks += e->len;
+		err = vx_extent_insert(c->fs, in, e->lblk, e->pblk, e->len);
+		in->blocks += e->len;
 	}
 	/* a file keeps its size: what was lost reads as a hole */
-	if (!err && S_ISDIR(in.mode))
-		in.size = rm->n ? (rm->ext[rm->n - 1].lblk +
-				   rm->ext[rm->n - 1].len) << c->sb.block_log : 0;
+	if (!err && S_ISDIR(in->mode))
+		in->size = rm->n ? (rm->ext[rm->n - 1].lblk +
+				    rm->ext[rm->n - 1].len) << c->sb.block_log : 0;
+	return err;
+}
+
+int ck_fix_remap(struct ck *c, const struct ck_remap *rm)
+{
+	return with_inode(c, rm->ino, remap, rm);
+}
+
+struct rebuild {
+	vx_ino_t parent;
+	const struct ck_dent *ents;
+	size_t n;
+};
+
+static int rebuild(struct ck *c, struct vx_inode *in, const void *arg)
+{
+	const struct rebuild *rb = arg;
+	int err = vx_extent_truncate(c->fs, in, 0);
+
 	if (!err)
-		err = vx_inode_write(c->fs, &in);
-out:
-	return vx_op_end(&o, err);
+		err = vx_dir_init(c->fs, in, rb->parent);
+	for (size_t i = 0; i < rb->n && !err; i++) {
+		err = vx_dir_add(c->fs, in, rb->ents[i].name, rb->ents[i].len,
+				 rb->ents[i].ino, rb->ents[i].type);
+		if (err == -EEXIST)
+			err = 0;	/* a second copy of a name: dropped */
+	}
+	return err;
 }
 
 int ck_fix_dir_rebuild(struct ck *c, vx_ino_t dir, vx_ino_t parent,
 		       const struct ck_dent *ents, size_t n)
 {
-	struct vx_opctx o;
-	struct vx_inode in;
-	int err = op_start(c, &o, dir, 0);
+	struct rebuild rb = { parent, ents, n };
 
-	if (err)
-		return err;
-	if ((err = vx_inode_read(c->fs, dir, &in)))
-		goto out;
-	err = vx_extent_truncate(c->fs, &in, 0);
-	if (!err)
-		err = vx_dir_init(c->fs, &in, parent);
-	for (size_t i = 0; i < n && !err; i++) {
-		err = vx_dir_add(c->fs, &in, ents[i].name, ents[i].len,
-				 ents[i].ino, ents[i].type);
-		if (err == -EEXIST)
-			err = 0;	/* a second copy of a name: dropped */
-	}
-	if (!err)
-		err = vx_inode_write(c->fs, &in);
-out:
-	return vx_op_end(&o, err);
+	return with_inode(c, dir, rebuild, &rb);
+}
+
+static int set_parent(struct ck *c, struct vx_inode *in, const void *arg)
+{
+	return vx_dir_set_parent(c->fs, in, *(const vx_ino_t *)arg);
 }
 
 int ck_fix_parent(struct ck *c, vx_ino_t dir, vx_ino_t parent)
 {
-	struct vx_opctx o;
-	struct vx_inode in;
-	int err = op_start(c, &o, dir, 0);
-
-	if (err)
-		return err;
-	if (!(err = vx_inode_read(c->fs, dir, &in)) &&
-	    !(err = vx_dir_set_parent(c->fs, &in, parent)))
-		err = vx_inode_write(c->fs, &in);
-	return vx_op_end(&o, err);
+	return with_inode(c, dir, set_parent, &parent);
 }
 
 int ck_fix_lost_found(struct ck *c, vx_ino_t *out)
@@ -271,33 +285,26 @@ out:
 	return vx_op_end(&o, err);
 }
 
+static int drop_name(struct ck *c, struct vx_inode *in, const void *arg)
+{
+	return vx_dir_remove(c->fs, in, arg, strlen(arg));
+}
+
 int ck_fix_unlink(struct ck *c, vx_ino_t dir, const char *name)
 {
-	struct vx_opctx o;
-	struct vx_inode in;
-	int err = op_start(c, &o, dir, 0);
+	return with_inode(c, dir, drop_name, name);
+}
 
-	if (err)
-		return err;
-	if (!(err = vx_inode_read(c->fs, dir, &in)) &&
-	    !(err = vx_dir_remove(c->fs, &in, name, strlen(name))))
-		err = vx_inode_write(c->fs, &in);
-	return vx_op_end(&o, err);
+static int set_nlink(struct ck *c, struct vx_inode *in, const void *arg)
+{
+	(void)c;
+	in->nlink = *(const uint32_t *)arg;
+	return 0;
 }
 
 int ck_fix_nlink(struct ck *c, vx_ino_t ino, uint32_t nlink)
 {
-	struct vx_opctx o;
-	struct vx_inode in;
-	int err = op_start(c, &o, ino, 0);
-
-	if (err)
-		return err;
-	if (!(err = vx_inode_read(c->fs, ino, &in))) {
-		in.nlink = nlink;
-		err = vx_inode_write(c->fs, &in);
-	}
-	return vx_op_end(&o, err);
+	return with_inode(c, ino, set_nlink, &nlink);
 }
 
 int ck_fix_release(struct ck *c, vx_ino_t ino)

@@ -66,14 +66,8 @@ static int finding(struct gscan *s, int kind, vx_ino_t ino, uint64_t val,
 	if (err)
 		return err;
 	snprintf(what, sizeof(what), "inode %llu", (unsigned long long)ino);
-	it->f.pr = vx_check_problem(code);
-	it->f.object = ino;
-	snprintf(it->f.what, sizeof(it->f.what), "%s", what);
 	va_start(ap, code);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	vsnprintf(it->f.msg, sizeof(it->f.msg), it->f.pr->fmt, ap);
-#pragma GCC diagnostic pop
+	ck_vfinding(&it->f, code, ino, what, ap);
 	va_end(ap);
 	return 0;
 }

@@ -137,6 +137,8 @@ struct ck {
  * format and the arguments */
 void ck_finding(struct vx_finding *f, int code, uint64_t object,
 		const char *what, ...);
+void ck_vfinding(struct vx_finding *f, int code, uint64_t object,
+		 const char *what, va_list ap);
 /* put @f to the caller: true when the repair should be made */
 bool ck_ask(struct ck *c, struct vx_finding *f);
 /* after the repair (err 0: made) or after a refusal */

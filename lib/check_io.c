@@ -190,7 +190,8 @@ void ck_slot_where(struct ck *c, vx_ino_t ino, vx_blk_t *blk, size_t *off)
 	*off = (size_t)(s % c->ipb) * VX_INODE_SIZE;
 }
 
-int ck_slot_get(struct ck *c, vx_ino_t ino, uint8_t *slot)
+/* read (@put false) or stage (@put true) inode @ino's slot */
+static int slot_io(struct ck *c, vx_ino_t ino, uint8_t *slot, bool put)
 {
 	uint8_t *buf = malloc(c->bsize);
 	vx_blk_t b;
@@ -201,29 +202,24 @@ int ck_slot_get(struct ck *c, vx_ino_t ino, uint8_t *slot)
 		return -ENOMEM;
 	ck_slot_where(c, ino, &b, &off);
 	err = ck_get(c, b, buf);
-	if (!err)
+	if (!err && put) {
+		memcpy(buf + off, slot, VX_INODE_SIZE);
+		err = ck_stage(c, b, buf);
+	} else if (!err) {
 		memcpy(slot, buf + off, VX_INODE_SIZE);
+	}
 	free(buf);
 	return err;
 }
 
+int ck_slot_get(struct ck *c, vx_ino_t ino, uint8_t *slot)
+{
+	return slot_io(c, ino, slot, false);
+}
+
 int ck_slot_put(struct ck *c, vx_ino_t ino, const uint8_t *slot)
 {
-	uint8_t *buf = malloc(c->bsize);
-	vx_blk_t b;
-	size_t off;
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
-	ck_slot_where(c, ino, &b, &off);
-	err = ck_get(c, b, buf);
-	if (!err) {
-		memcpy(buf + off, slot, VX_INODE_SIZE);
-		err = ck_stage(c, b, buf);
-	}
-	free(buf);
-	return err;
+	return slot_io(c, ino, (uint8_t *)slot, true);
 }
 
 bool ck_is_meta(struct ck *c, vx_blk_t b)
