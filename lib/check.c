@@ -7,7 +7,7 @@
  *   3 inodes and extent trees (check_inode.c, check_extent.c)
  *   4 bitmaps and free counts (check_bitmap.c)
  *   5 directories (check_dir.c)
- *   6 connectivity, 7 link counts (check_link.c)
+ *   6 connectivity (check_connect.c), 7 link counts (check_nlink.c)
  * Passes 1-4 make block-level repairs, staged and committed to the
  * journal at the end of each pass (check_io.c).  The bitmaps are
  * repaired in pass 4, before the namespace passes, because those repair

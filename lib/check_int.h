@@ -225,8 +225,8 @@ int ck_pass_inodes(struct ck *c);	/* check_inode.c */
 int ck_pass_dups(struct ck *c);		/* check_dup.c */
 int ck_pass_bitmaps(struct ck *c);	/* check_bitmap.c */
 int ck_pass_dirs(struct ck *c);		/* check_dir.c */
-int ck_pass_connect(struct ck *c);	/* check_link.c */
-int ck_pass_links(struct ck *c);	/* check_link.c */
+int ck_pass_connect(struct ck *c);	/* check_connect.c */
+int ck_pass_links(struct ck *c);		/* check_nlink.c */
 
 /* the extents of one inode's map, validated (check_extent.c) */
 struct ck_map {
