@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	if (o.mode == MODE_ASK && !o.json && !isatty(0)) {
 		fprintf(stderr, "fsck.vexfs: need a terminal for interactive "
 			"repairs; use -p, -n or -y\n");
+		free((void *)o.device);
 		return FSCK_ERROR;
 	}
 	if (o.mode == MODE_ASK && o.json)

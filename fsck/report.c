@@ -150,24 +150,24 @@ static void on_progress(void *ctx, int pass, uint64_t done, uint64_t total)
 {
 	struct fsck_report *r = ctx;
 	int pct = total ? (int)(done * 100 / total) : 100;
-	char line[160];
-	int n;
 
 	if (r->o->progress_fd < 0 || pct == r->progress_pct)
 		return;
 	r->progress_pct = pct;
-	if (r->tty_bar) {
-		int w = pct / 4;
-		n = snprintf(line, sizeof(line), "\r%s: pass %d |%.*s%*s| %3d%%",
-			     r->o->device, pass, w,
-			     "=========================", 25 - w, "", pct);
-	} else {
-		n = snprintf(line, sizeof(line), "%d %llu %llu %s\n", pass,
-			     (unsigned long long)done,
-			     (unsigned long long)total, r->o->device);
-	}
+	char *line = NULL;
+	int n = r->tty_bar ?
+		asprintf(&line, "\r%s: pass %d |%.*s%*s| %3d%%", r->o->device,
+			 pass, pct / 4, "=========================",
+			 25 - pct / 4, "", pct) :
+		asprintf(&line, "%d %llu %llu %s\n", pass,
+			 (unsigned long long)done, (unsigned long long)total,
+			 r->o->device);
+
+	/* a failed write (a closed descriptor) is no reason to stop */
 	if (n > 0 && write(r->o->progress_fd, line, (size_t)n) < 0)
-		r->progress_pct = pct;	/* nothing to do about it */
+		r->progress_pct = pct;
+	if (n >= 0)
+		free(line);
 }
 
 void report_init(struct fsck_report *r, const struct fsck_opts *o)

@@ -11,6 +11,12 @@ mkdir -p "$out"
 cd "$top"
 # sources only: tracked files plus new ones not ignored
 git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$out"
+# sources deleted or renamed here since the last run go there too
+(cd "$out" && find lib fsck mkfs tests -name '*.[ch]' -print0 2>/dev/null) |
+	while IFS= read -r -d '' f; do
+		[[ -e $f ]] || rm -f "$out/$f" "$out/${f%.c}.o" "$out/${f%.c}.pic.o" \
+			"$out"/lib/libvexfs.*	# the archives hold them too
+	done
 # verify_asan_link_order=0: run-tests.sh runs suites under stdbuf, whose
 # LD_PRELOAD library comes before the ASan runtime; that is harmless
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:verify_asan_link_order=0}

@@ -145,7 +145,21 @@ class Lib:
     def __init__(self, img):
         if not os.path.exists(LIBVEXFS):
             die("%s is not built (make builds it)" % LIBVEXFS)
-        self.lib = ctypes.CDLL(LIBVEXFS)
+        try:
+            self.lib = ctypes.CDLL(LIBVEXFS)
+        except OSError as e:
+            # the sanitizer build (make asan): python itself must start
+            # with the sanitizer runtimes loaded; run again with them
+            if "__asan" not in str(e) or os.environ.get("FSCKRAND_PRELOADED"):
+                raise
+            rt = [subprocess.run(["cc", "-print-file-name=" + n],
+                                 capture_output=True, text=True).stdout.strip()
+                  for n in ("libasan.so", "libubsan.so")]
+            env = dict(os.environ, FSCKRAND_PRELOADED="1",
+                       LD_PRELOAD=":".join(rt),
+                       ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+                       ":detect_leaks=0:verify_asan_link_order=0")
+            os.execve(sys.executable, [sys.executable] + sys.argv, env)
         self.lib.vx_strerror.restype = ctypes.c_char_p
         io = ctypes.c_void_p()
         self.check(self.lib.vx_io_unix_open(img.encode(), 0,

@@ -432,7 +432,8 @@ static int cmd_ls(struct vx_fs *fs, const char *img, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	err = ls_walk(&c, path, ino, S_ISDIR(a.mode));
-	qsort(c.v, c.n, sizeof(*c.v), ls_cmp);
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), ls_cmp);
 	for (size_t i = 0; i < c.n; i++) {
 		if (!err) {
 			printf("%s ", c.v[i].text);
@@ -945,7 +946,8 @@ static void check_links(struct cmp_ctx *c)
 	struct pair *v = c->pairs, *g;
 	char *e;
 
-	qsort(v, c->npairs, sizeof(*v), pair_host_cmp);
+	if (c->npairs)
+		qsort(v, c->npairs, sizeof(*v), pair_host_cmp);
 	for (size_t i = 1, s = 0; i < c->npairs; i++) {
 		g = &v[s];
 		if (v[i].hdev != g->hdev || v[i].hino != g->hino) {
@@ -958,7 +960,8 @@ static void check_links(struct cmp_ctx *c)
 			free(e);
 		}
 	}
-	qsort(v, c->npairs, sizeof(*v), pair_img_cmp);
+	if (c->npairs)
+		qsort(v, c->npairs, sizeof(*v), pair_img_cmp);
 	for (size_t i = 1, s = 0; i < c->npairs; i++) {
 		g = &v[s];
 		if (v[i].vino != g->vino) {
