@@ -7,8 +7,9 @@
 #                  executable and a sparse file with data in two places
 #   demo/vexfs.img a 64 MiB image made by
 #                  mkfs/mkfs.vexfs -F -L demo -d demo/tree demo/vexfs.img
-# then shows mkfs's summary, the image's contents (tests/helpers/vxtree ls)
-# and checks with `vxtree compare` that the image holds exactly the tree.
+# then shows mkfs's summary, the image's contents (tests/helpers/vxtree ls),
+# checks with `vxtree compare` that the image holds exactly the tree and
+# with `fsck.vexfs -fn` that it is consistent.
 # Any failing step stops the demo with a message and a non-zero status.
 set -uo pipefail
 
@@ -18,6 +19,7 @@ DEMO=demo
 TREE=$DEMO/tree
 IMG=$DEMO/vexfs.img
 MKFS=mkfs/mkfs.vexfs
+FSCK=fsck/fsck.vexfs
 VXTREE=tests/helpers/vxtree
 
 # die MSG: report a failed step and stop.
@@ -64,7 +66,7 @@ make_tree() {
 		   status=none || return 1
 }
 
-step "build mkfs.vexfs and vxtree" make -s "$MKFS" "$VXTREE"
+step "build mkfs.vexfs, fsck.vexfs and vxtree" make -s "$MKFS" "$FSCK" "$VXTREE"
 
 rm -rf "$DEMO" || die "cannot remove the old $DEMO/"
 mkdir -p "$DEMO" || die "cannot create $DEMO/"
@@ -78,6 +80,8 @@ printf '\n%s: %s bytes, %s KiB allocated on the host\n' "$IMG" \
 
 step "list the image" "$VXTREE" ls "$IMG"
 step "compare the image with $TREE" "$VXTREE" compare "$IMG" "$TREE"
+step "check the image (read-only, forced)" "$FSCK" -fn "$IMG"
 
-printf '\ndemo: %s holds exactly %s (vxtree compare found no difference)\n' \
+printf '\ndemo: %s holds exactly %s (vxtree compare found no difference,\n' \
 	"$IMG" "$TREE"
+printf 'demo: fsck.vexfs -fn found nothing to repair)\n'
