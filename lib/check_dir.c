@@ -22,7 +22,9 @@
 #include <string.h>
 #include "check_int.h"
 
-#define BATCH	8	/* directories read at a time: memory, not speed */
+#define BATCH		64	/* directories read at a time, at most */
+#define BATCH_BLOCKS	64	/* ... and their blocks: the entries of
+				 * one batch are in memory at once */
 
 enum { A_REBUILD = 1, A_DROP, A_RETYPE };
 
@@ -400,11 +402,9 @@ static int check_dups(struct dscan *s)
 	return err;
 }
 
-static int scan_dir(struct ck *c, uint64_t i, void *arg)
+static int scan_dir(struct ck *c, const struct ck_dir *d, struct dres *r)
 {
-	struct dres *res = arg;
-	const struct ck_dir *d = &c->dirs[i];
-	struct dscan s = { .c = c, .d = d, .r = &res[i % BATCH] };
+	struct dscan s = { .c = c, .d = d, .r = r };
 	struct ck_ino *ci = ck_inode(c, d->ino);
 	uint64_t count = 0, stored = 0;
 	int err = 0;
@@ -558,11 +558,6 @@ static int cmp_dir(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-static int batch(struct ck *c, uint64_t from, void *arg)
-{
-	return scan_dir(c, from, arg);
-}
-
 struct range {
 	uint64_t base;
 	struct dres *res;
@@ -572,7 +567,7 @@ static int scan_one(struct ck *c, uint64_t i, void *arg)
 {
 	struct range *rg = arg;
 
-	return batch(c, rg->base + i, rg->res);
+	return scan_dir(c, &c->dirs[rg->base + i], &rg->res[i]);
 }
 
 int ck_pass_dirs(struct ck *c)
@@ -584,14 +579,19 @@ int ck_pass_dirs(struct ck *c)
 		return -ENOMEM;
 	if (c->ndirs)
 		qsort(c->dirs, c->ndirs, sizeof(*c->dirs), cmp_dir);
-	for (size_t b = 0; b < c->ndirs && !err && !c->stop; b += BATCH) {
-		size_t n = c->ndirs - b < BATCH ? c->ndirs - b : BATCH;
+	for (size_t b = 0, n; b < c->ndirs && !err && !c->stop; b += n) {
 		struct range rg = { b, res };
+		uint64_t blocks = 0;
 
+		/* a batch: enough directories to keep the threads busy, few
+		 * enough blocks to keep the entries small */
+		for (n = 0; b + n < c->ndirs && n < BATCH &&
+		     (n == 0 || blocks < BATCH_BLOCKS); n++)
+			blocks += c->dirs[b + n].size >> c->sb.block_log;
 		err = ck_parallel(c, n, scan_one, &rg);
 		for (size_t i = 0; i < n && !err && !c->stop; i++)
-			err = settle(c, &c->dirs[b + i], &res[(b + i) % BATCH]);
-		for (size_t i = 0; i < BATCH; i++)
+			err = settle(c, &c->dirs[b + i], &res[i]);
+		for (size_t i = 0; i < n; i++)
 			dres_free(&res[i]);
 		ck_progress(c, VX_PASS_DIRS, b + n, c->ndirs);
 	}
