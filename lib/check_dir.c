@@ -570,6 +570,20 @@ static int scan_one(struct ck *c, uint64_t i, void *arg)
 	return scan_dir(c, &c->dirs[rg->base + i], &rg->res[i]);
 }
 
+/* read ahead the blocks of directories [from, from + n) */
+static void advise(struct ck *c, size_t from, size_t n)
+{
+	for (size_t i = from; i < from + n && i < c->ndirs; i++) {
+		const struct ck_dir *d = &c->dirs[i];
+
+		for (size_t k = 0; k < d->next; k++) {
+			const struct ck_ext *x = &c->dext[d->ext + k];
+			vx_io_advise(c->io, x->pblk * c->bsize,
+				     (uint64_t)x->len * c->bsize);
+		}
+	}
+}
+
 int ck_pass_dirs(struct ck *c)
 {
 	struct dres *res = calloc(BATCH, sizeof(*res));
@@ -579,6 +593,7 @@ int ck_pass_dirs(struct ck *c)
 		return -ENOMEM;
 	if (c->ndirs)
 		qsort(c->dirs, c->ndirs, sizeof(*c->dirs), cmp_dir);
+	advise(c, 0, BATCH);
 	for (size_t b = 0, n; b < c->ndirs && !err && !c->stop; b += n) {
 		struct range rg = { b, res };
 		uint64_t blocks = 0;
@@ -588,6 +603,7 @@ int ck_pass_dirs(struct ck *c)
 		for (n = 0; b + n < c->ndirs && n < BATCH &&
 		     (n == 0 || blocks < BATCH_BLOCKS); n++)
 			blocks += c->dirs[b + n].size >> c->sb.block_log;
+		advise(c, b + n, BATCH);	/* the next batch, read ahead */
 		err = ck_parallel(c, n, scan_one, &rg);
 		for (size_t i = 0; i < n && !err && !c->stop; i++)
 			err = settle(c, &c->dirs[b + i], &res[i]);

@@ -407,9 +407,17 @@ int ck_pass_inodes(struct ck *c)
 
 	if (!s)
 		return -ENOMEM;
-	/* group metadata (and the journal) is in use by definition */
-	for (uint32_t g = 0; g < gc; g++)
-		ck_claim(c, c->grp[g].lay.start, c->grp[g].lay.meta_blocks);
+	/* group metadata (and the journal) is in use by definition; the
+	 * inode tables are asked for ahead, so that a cold device has many
+	 * reads in flight rather than one per thread */
+	for (uint32_t g = 0; g < gc; g++) {
+		const struct ck_group *cg = &c->grp[g];
+		uint64_t n = (cg->g.flags & VX_GF_INODE_UNINIT) ? 0 :
+			     (cg->g.itable_init + c->ipb - 1) / c->ipb;
+
+		ck_claim(c, cg->lay.start, cg->lay.meta_blocks);
+		vx_io_advise(c->io, cg->lay.itable * c->bsize, n * c->bsize);
+	}
 	atomic_store(&c->progress, 0);
 	err = ck_parallel(c, gc, scan_group, s);
 	for (uint32_t g = 0; g < gc && !err && !c->stop; g++) {

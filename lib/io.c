@@ -59,6 +59,12 @@ int vx_io_write(struct vx_io *io, uint64_t off, const void *buf, size_t len)
 	return io->ops->write(io, off, buf, len);
 }
 
+void vx_io_advise(struct vx_io *io, uint64_t off, uint64_t len)
+{
+	if (io_valid(io) && io->ops->advise && len)
+		io->ops->advise(io, off, len);
+}
+
 int vx_io_flush(struct vx_io *io)
 {
 	if (!io_valid(io))

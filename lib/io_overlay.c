@@ -168,8 +168,14 @@ static int ov_close(struct vx_io *io)
 	return 0;
 }
 
+static void ov_advise(struct vx_io *io, uint64_t off, uint64_t len)
+{
+	vx_io_advise(to_ov(io)->lower, off, len);
+}
+
 static const struct vx_io_ops ov_ops = {
 	.name = "overlay",
+	.advise = ov_advise,
 	.read = ov_read,
 	.write = ov_write,
 	.flush = ov_flush,

@@ -170,8 +170,17 @@ static int unix_close(struct vx_io *io)
 	return err;
 }
 
+/* read-ahead: the kernel starts the reads and returns at once */
+static void unix_advise(struct vx_io *io, uint64_t off, uint64_t len)
+{
+	if (range_fits(off, len))
+		(void)posix_fadvise(to_unix(io)->fd, (off_t)off, (off_t)len,
+				    POSIX_FADV_WILLNEED);
+}
+
 static const struct vx_io_ops unix_ops = {
 	.name = "unix",
+	.advise = unix_advise,
 	.read = unix_read,
 	.write = unix_write,
 	.flush = unix_flush,

@@ -32,6 +32,9 @@ struct vx_io_ops {
 	int (*set_size)(struct vx_io *io, uint64_t size);
 	/* release the handle; frees @io itself */
 	int (*close)(struct vx_io *io);
+	/* optional: @len bytes at @off will be read soon (read-ahead);
+	 * a hint, never an error */
+	void (*advise)(struct vx_io *io, uint64_t off, uint64_t len);
 };
 
 struct vx_io {
@@ -101,5 +104,9 @@ int vx_io_flush(struct vx_io *io);
 int vx_io_get_size(struct vx_io *io, uint64_t *size);
 int vx_io_set_size(struct vx_io *io, uint64_t size);
 int vx_io_close(struct vx_io *io);
+/* vx_io_advise - hint that @len bytes at @off will be read soon (the
+ * unix backend starts reading them ahead); does nothing where the
+ * backend cannot */
+void vx_io_advise(struct vx_io *io, uint64_t off, uint64_t len);
 
 #endif /* VEXFS_IO_H */

@@ -480,12 +480,44 @@ static void test_mem_wrap(void **state)
 	img[0] = 1;
 }
 
+/* vx_io_advise is a hint: on a file, inside and past the end, through
+ * an overlay and on a backend without it, reads stay what they were and
+ * nothing fails */
+static void test_advise(void **state)
+{
+	struct tmpdir *t = *state;
+	unsigned char want[20000], got[20000];
+	struct vx_io *io, *ov, *mem;
+
+	make_file(t, sizeof(want), 9);
+	fill(want, sizeof(want), 0, 9);
+	assert_int_equal(vx_io_unix_open(t->file, VX_IO_OPEN_RDONLY, &io), 0);
+	vx_io_advise(io, 0, sizeof(want));
+	vx_io_advise(io, 4096, 1u << 30);	/* past the end */
+	vx_io_advise(io, UINT64_MAX - 10, 100);	/* out of range */
+	vx_io_advise(io, 0, 0);
+	vx_io_advise(NULL, 0, 4096);
+	assert_int_equal(vx_io_read(io, 0, got, sizeof(got)), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(vx_io_overlay_open(io, 4096, &ov), 0);
+	vx_io_advise(ov, 8192, 8192);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(vx_io_read(ov, 0, got, sizeof(got)), 0);
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(vx_io_close(ov), 0);
+	assert_int_equal(vx_io_close(io), 0);
+	assert_int_equal(vx_io_mem_open(8192, &mem), 0);
+	vx_io_advise(mem, 0, 8192);
+	assert_int_equal(vx_io_close(mem), 0);
+}
+
 #define TMP_TEST(fn) cmocka_unit_test_setup_teardown(fn, tmp_setup, tmp_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrapper_args),
+		TMP_TEST(test_advise),
 		cmocka_unit_test(test_mem_open),
 		cmocka_unit_test(test_mem_write_read),
 		cmocka_unit_test(test_mem_out_of_range),
