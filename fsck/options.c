@@ -18,7 +18,8 @@ enum { OPT_JSON = 1000, OPT_USAGE };
 
 static const struct poptOption table[] = {
 	{ "preen", 'p', POPT_ARG_NONE, NULL, 'p',
-	  "fix what is safe without asking; stop (exit 4) on anything else",
+	  "fix what is safe without asking; stop (exit 4) on anything else "
+	  "(-a is the same)",
 	  NULL },
 	{ NULL, 'a', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, 'p', NULL,
 	  NULL },
