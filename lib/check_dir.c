@@ -23,7 +23,7 @@
 #include "check_int.h"
 
 #define BATCH		64	/* directories read at a time, at most */
-#define BATCH_BLOCKS	64	/* ... and their blocks: the entries of
+#define BATCH_BLOCKS	16	/* ... and their blocks: the entries of
 				 * one batch are in memory at once */
 
 enum { A_REBUILD = 1, A_DROP, A_RETYPE };
