@@ -229,22 +229,100 @@ static void *par_run(void *p)
 	return NULL;
 }
 
+/* the workers: started by the first parallel phase, they wait for the
+ * next one (a new generation) until the run ends */
+struct ck_pool {
+	pthread_t th[7];
+	unsigned n;
+	pthread_mutex_t m;
+	pthread_cond_t go, done;
+	uint64_t gen;
+	unsigned busy;			/* workers still on this generation */
+	struct par *job;
+	bool quit;
+};
+
+static void *worker(void *arg)
+{
+	struct ck_pool *p = arg;
+	uint64_t seen = 0;
+
+	pthread_mutex_lock(&p->m);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->m);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->m);
+		par_run(p->job);
+		pthread_mutex_lock(&p->m);
+		if (--p->busy == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->m);
+	return NULL;
+}
+
+static void pool_start(struct ck *c)
+{
+	struct ck_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return;		/* the caller's thread does it all */
+	pthread_mutex_init(&p->m, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (unsigned i = 1; i < c->threads && p->n < 7; i++)
+		if (pthread_create(&p->th[p->n], NULL, worker, p) == 0)
+			p->n++;
+	c->pool = p;
+}
+
+static void pool_stop(struct ck *c)
+{
+	struct ck_pool *p = c->pool;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->m);
+	p->quit = true;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->m);
+	for (unsigned i = 0; i < p->n; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->m);
+	free(p);
+	c->pool = NULL;
+}
+
 int ck_parallel(struct ck *c, uint64_t n, int (*fn)(struct ck *, uint64_t,
 						     void *), void *arg)
 {
 	struct par w = { .c = c, .n = n, .fn = fn, .arg = arg };
-	pthread_t th[8];
-	unsigned nt = c->threads, started = 0;
+	struct ck_pool *p;
 
-	if (nt > n)
-		nt = (unsigned)n;
 	pthread_mutex_init(&w.lock, NULL);
-	for (unsigned i = 1; i < nt; i++)
-		if (pthread_create(&th[started], NULL, par_run, &w) == 0)
-			started++;
+	if (!c->pool && c->threads > 1 && n > 1)
+		pool_start(c);
+	p = c->pool;
+	if (p && p->n && n > 1) {
+		pthread_mutex_lock(&p->m);
+		p->job = &w;
+		p->busy = p->n;
+		p->gen++;
+		pthread_cond_broadcast(&p->go);
+		pthread_mutex_unlock(&p->m);
+	}
 	par_run(&w);
-	for (unsigned i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
+	if (p && p->n && n > 1) {
+		pthread_mutex_lock(&p->m);
+		while (p->busy)
+			pthread_cond_wait(&p->done, &p->m);
+		pthread_mutex_unlock(&p->m);
+	}
 	pthread_mutex_destroy(&w.lock);
 	return w.err;
 }
@@ -253,6 +331,7 @@ int ck_parallel(struct ck *c, uint64_t n, int (*fn)(struct ck *, uint64_t,
 
 static void ck_release(struct ck *c)
 {
+	pool_stop(c);
 	if (c->grp)
 		for (uint32_t g = 0; g < c->sb.group_count; g++)
 			free(c->grp[g].inos);

@@ -121,6 +121,7 @@ struct ck {
 	vx_blk_t *dups;			/* ranges claimed twice: first, count */
 	size_t ndups, cdups;
 	pthread_mutex_t lock;		/* threads appending to the lists */
+	struct ck_pool *pool;		/* the worker threads (check.c) */
 	_Atomic uint64_t progress;
 	struct kmap big_nlink;		/* inode -> link count >= CK_BIG */
 	struct kmap big_refs;		/* inode -> names >= CK_BIG */
