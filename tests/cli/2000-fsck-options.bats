@@ -30,14 +30,9 @@ field() {
 }
 
 setup_file() {
-	local tree=$BATS_FILE_TMPDIR/tree bin
+	local tree=$BATS_FILE_TMPDIR/tree
 
-	for bin in "$FSCK" "$VXDAMAGE"; do
-		[[ -x $bin ]] || {
-			echo "setup_file: ${bin#"$TOPDIR"/} is not built" >&2
-			return 1
-		}
-	done
+	need_built "$FSCK" "$VXDAMAGE" || return 1
 	mkdir -p "$tree/dir" || return 1
 	printf 'hello\n' > "$tree/dir/file"
 	printf 'abc' > "$tree/a"

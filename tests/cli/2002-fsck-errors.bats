@@ -31,14 +31,9 @@ VXDAMAGE=$TOPDIR/tests/helpers/vxdamage
 TXNCRASH=$TOPDIR/tests/helpers/txncrash
 
 setup_file() {
-	local tree=$BATS_FILE_TMPDIR/tree bin
+	local tree=$BATS_FILE_TMPDIR/tree
 
-	for bin in "$FSCK" "$VXDAMAGE" "$TXNCRASH"; do
-		[[ -x $bin ]] || {
-			echo "setup_file: ${bin#"$TOPDIR"/} is not built" >&2
-			return 1
-		}
-	done
+	need_built "$FSCK" "$VXDAMAGE" "$TXNCRASH" || return 1
 	mkdir -p "$tree/dir" || return 1
 	printf 'hello\n' > "$tree/dir/file"
 	printf 'abc' > "$tree/a"

@@ -57,14 +57,9 @@ FSCKRAND=$TOPDIR/tests/helpers/fsckrand.py
 export VXDAMAGE
 
 setup_file() {
-	local d=$BATS_FILE_TMPDIR bin
+	local d=$BATS_FILE_TMPDIR
 
-	for bin in "$FSCK" "$VXDAMAGE" "$TOPDIR/lib/libvexfs.so.0"; do
-		[[ -e $bin ]] || {
-			echo "setup_file: ${bin#"$TOPDIR"/} is not built" >&2
-			return 1
-		}
-	done
+	need_built "$FSCK" "$VXDAMAGE" "$TOPDIR/lib/libvexfs.so.0" || return 1
 	python3 "$FSCKRAND" tree "$d/tree" || return 1
 	"$MKFS" -q -F -g 2048 -U 22002200-2200-4200-8200-220022002200 \
 		-E hash_seed=2200 -d "$d/tree" "$(mkimg old.img 32M)" ||

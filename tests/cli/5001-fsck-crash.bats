@@ -31,14 +31,7 @@ FSCK=$TOPDIR/fsck/fsck.vexfs
 TXNCRASH=$TOPDIR/tests/helpers/txncrash
 
 setup_file() {
-	local bin
-
-	for bin in "$FSCK" "$TXNCRASH"; do
-		[[ -x $bin ]] || {
-			echo "setup_file: ${bin#"$TOPDIR"/} is not built" >&2
-			return 1
-		}
-	done
+	need_built "$FSCK" "$TXNCRASH" || return 1
 	python3 "$TOPDIR/tests/helpers/mktree.py" --seed 5001 \
 		--profile small "$BATS_FILE_TMPDIR/tree" > /dev/null || return 1
 	"$MKFS" -q -d "$BATS_FILE_TMPDIR/tree" "$(mkimg pop.img 128M)" ||

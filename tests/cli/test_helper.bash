@@ -54,3 +54,16 @@ if [[ -n $__vx_missing ]]; then
 	return 1
 fi
 unset __vx_bin __vx_missing
+
+# need_built BIN...: fail (for a setup_file) naming the first of the
+# binaries that is not built; suites never skip for a missing binary
+need_built() {
+	local bin
+
+	for bin in "$@"; do
+		[[ -x $bin ]] || {
+			echo "setup_file: ${bin#"$TOPDIR"/} is not built" >&2
+			return 1
+		}
+	done
+}
