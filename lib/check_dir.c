@@ -52,6 +52,7 @@ struct dres {
 	struct dfind *f;
 	size_t nf, cf;
 	vx_ino_t node_parent;		/* '..' in the root node; 0: unread */
+	uint64_t node_count;		/* the root node's entry count */
 };
 
 struct dnode {
@@ -201,8 +202,10 @@ static int read_node(struct dscan *s, uint64_t lblk)
 	nd->level = vx_get16(s->buf + 48);
 	nd->count = vx_get16(s->buf + 50);
 	nd->next = vx_get64(s->buf + 64);
-	if (lblk == 0)
+	if (lblk == 0) {
 		s->r->node_parent = vx_get64(s->buf + 72);
+		s->r->node_count = vx_get64(s->buf + 80);
+	}
 	if (nd->level == 0)
 		return parse_leaf(s, nd, s->buf, used);
 	if (used != (uint32_t)nd->count * VX_DINDEX_SIZE || !nd->count) {
@@ -458,8 +461,7 @@ static int scan_dir(struct ck *c, const struct ck_dir *d, struct dres *r)
 		err = check_dups(&s);
 	if (!err && s.nodes[0].ok && !s.structural) {
 		count = s.r->n;
-		if (!ck_read(c, map_lblk(&s, 0), s.buf, 1))
-			stored = vx_get64(s.buf + 80);
+		stored = s.r->node_count;	/* read with the root */
 		if (stored != count)
 			err = add_f(&s, A_REBUILD, 0, 0, VX_PR_DIR_BAD_COUNT,
 				    (unsigned long long)stored,
