@@ -13,6 +13,8 @@
  * are split into runs: pages the layer holds are copied, every run of
  * pages it does not hold is one read of the lower device.  Memory grows
  * with the bytes written (recovery writes at most the journal's blocks).
+ * The lower device's size is taken once, at open: it cannot change under
+ * the layer (set_size is refused).
  * Reads may run in parallel with each other; writes must not race with
  * anything (recovery runs before the checker's threads start).
  */
@@ -24,6 +26,7 @@
 struct ov_io {
 	struct vx_io io;		/* must be first */
 	struct vx_io *lower;
+	uint64_t size;			/* the lower device's, taken at open */
 	size_t page;
 	struct kmap map;		/* page number + 1 -> index in pages */
 	uint8_t **pages;
@@ -46,12 +49,9 @@ static int ov_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
 {
 	struct ov_io *o = to_ov(io);
 	uint8_t *out = buf;
-	uint64_t size;
-	int err = vx_io_get_size(o->lower, &size);
+	int err;
 
-	if (err)
-		return err;
-	if (off > size || len > size - off)
+	if (off > o->size || len > o->size - off)
 		return -EIO;	/* as the device would answer */
 	while (len) {
 		uint64_t pno = off / o->page;
@@ -79,8 +79,7 @@ static int ov_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
 static int ov_page(struct ov_io *o, uint64_t pno, uint8_t **out)
 {
 	uint8_t *p = ov_find(o, pno);
-	uint64_t size;
-	int err;
+	int err = 0;
 
 	if (p) {
 		*out = p;
@@ -92,9 +91,8 @@ static int ov_page(struct ov_io *o, uint64_t pno, uint8_t **out)
 	if (!(p = calloc(1, o->page)))
 		return -ENOMEM;
 	/* the lower device may end inside the page: read what exists */
-	err = vx_io_get_size(o->lower, &size);
-	if (!err && pno * o->page < size) {
-		uint64_t have = size - pno * o->page;
+	if (pno * o->page < o->size) {
+		uint64_t have = o->size - pno * o->page;
 		err = vx_io_read(o->lower, pno * o->page, p,
 				 have < o->page ? (size_t)have : o->page);
 	}
@@ -114,12 +112,9 @@ static int ov_write(struct vx_io *io, uint64_t off, const void *buf,
 {
 	struct ov_io *o = to_ov(io);
 	const uint8_t *in = buf;
-	uint64_t size;
 	int err;
 
-	if ((err = vx_io_get_size(o->lower, &size)))
-		return err;
-	if (off > size || len > size - off)
+	if (off > o->size || len > o->size - off)
 		return -EIO;	/* as the device would answer */
 	while (len) {
 		uint64_t pno = off / o->page;
@@ -146,7 +141,8 @@ static int ov_flush(struct vx_io *io)
 
 static int ov_get_size(struct vx_io *io, uint64_t *size)
 {
-	return vx_io_get_size(to_ov(io)->lower, size);
+	*size = to_ov(io)->size;
+	return 0;
 }
 
 static int ov_set_size(struct vx_io *io, uint64_t size)
@@ -187,11 +183,16 @@ static const struct vx_io_ops ov_ops = {
 int vx_io_overlay_open(struct vx_io *lower, size_t page, struct vx_io **out)
 {
 	struct ov_io *o;
+	int err;
 
 	if (!lower || page < 512 || (page & (page - 1)))
 		return -EINVAL;
 	if (!(o = calloc(1, sizeof(*o))))
 		return -ENOMEM;
+	if ((err = vx_io_get_size(lower, &o->size))) {
+		free(o);
+		return err;
+	}
 	o->io.ops = &ov_ops;
 	o->io.sector_size = lower->sector_size;
 	o->io.flags = lower->flags & ~VX_IO_RDONLY;

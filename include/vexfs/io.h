@@ -91,7 +91,8 @@ unsigned char *vx_io_mem_data(struct vx_io *io, uint64_t *size);
  * @lower with those writes on top, @lower is never written.  fsck -n
  * recovers the journal into one to check the image as recovery would
  * leave it.  Closing the layer leaves @lower open (the caller's).
- * Writes must not race with reads.  Returns 0, -EINVAL or -ENOMEM.
+ * Writes must not race with reads.  Returns 0, -EINVAL, -ENOMEM or the
+ * error of asking @lower its size.
  */
 int vx_io_overlay_open(struct vx_io *lower, size_t page, struct vx_io **out);
 /* vx_io_overlay_pages - pages an overlay holds (0: not an overlay) */
