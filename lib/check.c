@@ -413,16 +413,11 @@ static int final_state(struct ck *c)
 
 	if (c->stop || disk == want)
 		return 0;
-	bool modified = c->r->modified;
-	int err;
-
-	sb.state = want;
+	sb.state = want;	/* a state word is no repair: not "modified" */
 	c->unclean = true;	/* this is the state to write */
 	if (ck_put_super(c, &sb, 0))
 		return -ENOMEM;
-	err = ck_commit(c);
-	c->r->modified = modified;	/* a state word is no repair */
-	return err;
+	return ck_commit(c);
 }
 
 /* the namespace passes, on a filesystem handle in read-write runs */

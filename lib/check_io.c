@@ -134,7 +134,6 @@ int ck_commit(struct ck *c)
 		c->unclean = true;
 	}
 	qsort(c->stage, c->nstage, sizeof(*c->stage), cmp_img);
-	c->r->modified = true;
 	if (!c->j) {
 		err = write_direct(c);
 		ck_stage_free(c);

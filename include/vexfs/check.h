@@ -167,7 +167,9 @@ struct vx_check_result {
 	uint64_t findings;		/* problems found */
 	uint64_t fixed;			/* repairs made */
 	uint64_t left;			/* problems left unrepaired */
-	bool modified;			/* anything was written */
+	bool modified;			/* a repair was made or the journal
+					 * replayed (the state word alone is
+					 * not counted) */
 	bool halted;			/* an answer was HALT */
 	bool cancelled;			/* an answer was CANCEL */
 };
