@@ -67,29 +67,16 @@ static bool meta_overlap(struct ck *c, vx_blk_t b, uint64_t n)
 	return false;
 }
 
-/* claim [b, b+n), noting the runs that were claimed already */
-static int claim(struct walk *w, vx_blk_t b, uint64_t n)
+/* a run of blocks that someone had claimed already */
+static int note_dup(void *ctx, vx_blk_t first, uint64_t count)
 {
-	struct ck_map *m = w->m;
-	uint64_t run = 0;
-	int err = 0;
+	struct ck_map *m = ctx;
+	int err = vx_grow((void **)&m->dup, &m->cdup, m->ndup + 2,
+			  sizeof(*m->dup));
 
-	for (uint64_t i = 0; i <= n && !err; i++) {
-		bool was = i < n && ck_claim(w->c, b + i, 1);
-
-		if (was) {
-			run++;
-			continue;
-		}
-		if (!run)
-			continue;
-		err = vx_grow((void **)&m->dup, &m->cdup, m->ndup + 2,
-			      sizeof(*m->dup));
-		if (!err) {
-			m->dup[m->ndup++] = b + i - run;
-			m->dup[m->ndup++] = run;
-		}
-		run = 0;
+	if (!err) {
+		m->dup[m->ndup++] = first;
+		m->dup[m->ndup++] = count;
 	}
 	return err;
 }
@@ -126,7 +113,7 @@ static int leaf(struct walk *w, const uint8_t *e, uint64_t lo, uint64_t hi)
 			   sizeof(*w->m->ext))))
 		return err;
 	w->m->ext[w->m->n++] = x;
-	return w->claim ? claim(w, x.pblk, x.len) : 0;
+	return w->claim ? ck_claim_runs(c, x.pblk, x.len, note_dup, w->m) : 0;
 }
 
 static int node(struct walk *w, const uint8_t *ents, unsigned count,

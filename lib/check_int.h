@@ -187,6 +187,11 @@ static inline bool ck_test(struct ck *c, vx_blk_t b)
 }
 /* claim [b, b+n): returns the number of blocks that were already claimed */
 uint64_t ck_claim(struct ck *c, vx_blk_t b, uint64_t n);
+/* the same, calling @dup for every run of blocks claimed already (a word
+ * of the map at a time: one atomic operation per 64 blocks) */
+int ck_claim_runs(struct ck *c, vx_blk_t b, uint64_t n,
+		  int (*dup)(void *ctx, vx_blk_t first, uint64_t count),
+		  void *ctx);
 void ck_unclaim(struct ck *c, vx_blk_t b, uint64_t n);
 static inline struct ck_ino *ck_inode(struct ck *c, vx_ino_t ino)
 {

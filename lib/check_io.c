@@ -156,28 +156,66 @@ int ck_commit(struct ck *c)
 	return err;
 }
 
+/* the bits of word @x / 64 that [x, end) covers, and how many */
+static uint64_t span(vx_blk_t x, vx_blk_t end, uint64_t *k)
+{
+	uint64_t lo = x % 64;
+
+	*k = end - x < 64 - lo ? end - x : 64 - lo;
+	return (*k == 64 ? ~0ull : ((1ull << *k) - 1)) << lo;
+}
+
+int ck_claim_runs(struct ck *c, vx_blk_t b, uint64_t n,
+		  int (*dup)(void *ctx, vx_blk_t first, uint64_t count),
+		  void *ctx)
+{
+	vx_blk_t run0 = 0;
+	uint64_t run = 0, k;
+	int err = 0;
+
+	/* a word at a time; bit by bit only where some were claimed */
+	for (vx_blk_t x = b; x < b + n && !err; x += k) {
+		uint64_t mask = span(x, b + n, &k);
+		uint64_t old = atomic_fetch_or_explicit(&c->used[x / 64], mask,
+						memory_order_relaxed) & mask;
+
+		for (uint64_t i = 0; (old || run) && i < k && !err; i++) {
+			if (old & (1ull << ((x + i) % 64))) {
+				if (!run++)
+					run0 = x + i;
+			} else if (run) {
+				err = dup(ctx, run0, run);
+				run = 0;
+			}
+		}
+	}
+	if (!err && run)
+		err = dup(ctx, run0, run);
+	return err;
+}
+
+static int count_dup(void *ctx, vx_blk_t first, uint64_t count)
+{
+	(void)first;
+	*(uint64_t *)ctx += count;
+	return 0;
+}
+
 uint64_t ck_claim(struct ck *c, vx_blk_t b, uint64_t n)
 {
-	uint64_t dup = 0;
+	uint64_t dups = 0;
 
-	for (uint64_t i = 0; i < n; i++) {
-		vx_blk_t x = b + i;
-		uint64_t bit = 1ull << (x % 64);
-
-		if (atomic_fetch_or_explicit(&c->used[x / 64], bit,
-					     memory_order_relaxed) & bit)
-			dup++;
-	}
-	return dup;
+	ck_claim_runs(c, b, n, count_dup, &dups);
+	return dups;
 }
 
 void ck_unclaim(struct ck *c, vx_blk_t b, uint64_t n)
 {
-	for (uint64_t i = 0; i < n; i++) {
-		vx_blk_t x = b + i;
-		atomic_fetch_and_explicit(&c->used[x / 64], ~(1ull << (x % 64)),
+	uint64_t k;
+
+	for (vx_blk_t x = b; x < b + n; x += k)
+		atomic_fetch_and_explicit(&c->used[x / 64], ~span(x, b + n, &k),
 					  memory_order_relaxed);
-	}
 }
 
 void ck_slot_where(struct ck *c, vx_ino_t ino, vx_blk_t *blk, size_t *off)
