@@ -230,9 +230,7 @@ int ck_fix_lost_found(struct ck *c, vx_ino_t *out)
 int ck_fix_root(struct ck *c)
 {
 	struct vx_opctx o;
-	struct vx_inode in;
 	struct timespec now;
-	vx_ino_t ino;
 	int err = ck_fix_open(c);
 
 	if (!err)
@@ -241,22 +239,9 @@ int ck_fix_root(struct ck *c)
 		return err;
 	vx_op_enter(&o);
 	/* the lowest free inode of group 0: the root's, once pass 4 freed it */
-	err = vx_alloc_inode(c->fs, 0, true, &ino);
-	if (!err && ino != c->sb.root_ino)
-		err = VX_ECORRUPT;	/* its slot is taken: give up */
-	if (!err) {
-		vx_lock_grant_new(o.f, ino);
-		vx_now(c->fs, &now);
-		memset(&in, 0, sizeof(in));
-		in.ino = ino;
-		in.mode = S_IFDIR | 0755;
-		in.nlink = 2;
-		in.atime_sec = in.mtime_sec = in.ctime_sec = in.crtime_sec =
-			now.tv_sec;
-		err = vx_dir_init(c->fs, &in, ino);
-	}
-	if (!err)
-		err = vx_inode_write(c->fs, &in);
+	vx_now(c->fs, &now);
+	if (!(err = vx_root_make(c->fs, now.tv_sec)))
+		vx_lock_grant_new(o.f, c->sb.root_ino);
 	return vx_op_end(&o, err);
 }
 

@@ -228,6 +228,12 @@ int vx_dir_set_parent(struct vx_fs *fs, struct vx_inode *dir, vx_ino_t p);
 int vx_dir_iterate(struct vx_fs *fs, struct vx_inode *dir, vx_dirent_fn fn,
 		   void *ctx);
 
+/* ---- mkfs (mkfs.c) ---- */
+/* a new, empty root directory in inode VX_ROOT_INO, which must be the
+ * lowest free inode (VX_ECORRUPT otherwise), dated @sec; mkfs and the
+ * checker (a lost root) make it */
+int vx_root_make(struct vx_fs *fs, int64_t sec);
+
 /* ---- operations (ops.c) ---- */
 /* one path component: not empty, no '/', not "." or "..", at most
  * VX_NAME_MAX bytes (-EINVAL, -ENAMETOOLONG); *@len its length */

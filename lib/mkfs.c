@@ -69,28 +69,33 @@ static int write_journal_super(struct vx_io *io, const struct vx_super *sb,
 	return write_block(io, sb->journal_start, 1u << sb->block_log, buf);
 }
 
-/* root (inode 1) and lost+found, dated at mkfs time */
-static int make_root(struct vx_fs *fs)
+int vx_root_make(struct vx_fs *fs, int64_t sec)
 {
-	struct vx_attr lf = { .mode = 0700 };
 	struct vx_inode root;
-	struct timespec t = { .tv_sec = (time_t)fs->sb.mkfs_time };
 	vx_ino_t ino;
 	int err = vx_alloc_inode(fs, 0, true, &ino);
 
 	if (err)
 		return err;
 	if (ino != VX_ROOT_INO)
-		return VX_ECORRUPT;
+		return VX_ECORRUPT;	/* its slot is taken */
 	memset(&root, 0, sizeof(root));
 	root.ino = ino;
 	root.mode = S_IFDIR | 0755;
 	root.nlink = 2;
-	root.atime_sec = root.mtime_sec = root.ctime_sec = root.crtime_sec =
-		t.tv_sec;
+	root.atime_sec = root.mtime_sec = root.ctime_sec = root.crtime_sec = sec;
 	err = vx_dir_init(fs, &root, VX_ROOT_INO);
-	if (!err)
-		err = vx_inode_write(fs, &root);
+	return err ? err : vx_inode_write(fs, &root);
+}
+
+/* root (inode 1) and lost+found, dated at mkfs time */
+static int make_root(struct vx_fs *fs)
+{
+	struct vx_attr lf = { .mode = 0700 };
+	struct timespec t = { .tv_sec = (time_t)fs->sb.mkfs_time };
+	vx_ino_t ino;
+	int err = vx_root_make(fs, (int64_t)fs->sb.mkfs_time);
+
 	lf.atime = lf.mtime = lf.ctime = lf.crtime = t;
 	if (!err)
 		err = vx_mkdir(fs, NULL, VX_ROOT_INO, "lost+found", &lf, &ino);
