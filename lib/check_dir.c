@@ -295,13 +295,8 @@ static int check_tree(struct dscan *s)
 static int key_cmp(const struct dres *r, const struct dent *a,
 		   const struct dent *b)
 {
-	int c;
-
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	c = memcmp(r->names + a->name, r->names + b->name,
-		   a->len < b->len ? a->len : b->len);
-	return c ? c : (a->len > b->len) - (a->len < b->len);
+	return vx_dir_key_cmp(a->hash, r->names + a->name, a->len, b->hash,
+			      (const uint8_t *)r->names + b->name, b->len);
 }
 
 /* per-entry checks, one finding per entry at most */

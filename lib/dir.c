@@ -71,7 +71,7 @@ static uint32_t dcap(const struct vx_fs *fs)
 	return fs->bsize - VX_DIR_NODE_HDR;
 }
 
-static int cmp_key(uint64_t h1, const char *n1, size_t l1,
+int vx_dir_key_cmp(uint64_t h1, const char *n1, size_t l1,
 		   uint64_t h2, const uint8_t *n2, size_t l2)
 {
 	int c;
@@ -100,9 +100,10 @@ static int leaf_check(struct vx_fs *fs, const struct dnode *n)
 		    e[off + 16] == VX_FT_UNKNOWN || e[off + 16] > VX_FT_LNK ||
 		    memchr(e + off + 18, '/', nl) || memchr(e + off + 18, 0, nl))
 			return VX_ECORRUPT;
-		if (prev && cmp_key(vx_get64(prev), (const char *)prev + 18,
-				    prev[17], vx_get64(e + off), e + off + 18,
-				    nl) >= 0)
+		if (prev && vx_dir_key_cmp(vx_get64(prev),
+					   (const char *)prev + 18, prev[17],
+					   vx_get64(e + off), e + off + 18,
+					   nl) >= 0)
 			return VX_ECORRUPT;
 		prev = e + off;
 		off += VX_DIRENT_HDR + nl;
@@ -285,8 +286,8 @@ static uint32_t leaf_find(const struct dnode *n, uint64_t h, const char *name,
 
 	*found = false;
 	for (unsigned i = 0; i < n->count; i++) {
-		int c = cmp_key(h, name, len, vx_get64(e + off), e + off + 18,
-				e[off + 17]);
+		int c = vx_dir_key_cmp(h, name, len, vx_get64(e + off),
+				       e + off + 18, e[off + 17]);
 		if (c <= 0) {
 			*found = c == 0;
 			return off;

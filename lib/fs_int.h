@@ -216,6 +216,9 @@ int vx_extent_walk(struct vx_fs *fs, struct vx_inode *ino, vx_extent_fn fn,
 
 /* ---- directories (dir.c) ---- */
 uint64_t vx_name_hash(uint64_t seed, const char *name, size_t len);
+/* the order of directory entries: by hash, then name bytes, then length */
+int vx_dir_key_cmp(uint64_t h1, const char *n1, size_t l1,
+		   uint64_t h2, const uint8_t *n2, size_t l2);
 int vx_dir_init(struct vx_fs *fs, struct vx_inode *dir, vx_ino_t parent);
 int vx_dir_find(struct vx_fs *fs, struct vx_inode *dir, const char *name,
 		size_t len, vx_ino_t *ino, unsigned *type);
