@@ -35,7 +35,6 @@ enum vx_check_pass {
 
 /* problem flags */
 #define VX_PRF_PREEN	0x1	/* a preen run (-p) may fix it alone */
-#define VX_PRF_NOFIX	0x2	/* reported only; nothing to answer */
 
 struct vx_problem {
 	int code;		/* VX_PR_* */
