@@ -102,11 +102,20 @@ bool ck_problem(struct ck *c, struct vx_finding *f)
 	return ck_ask(c, f);
 }
 
+/* the scanning threads report as they finish: one at a time to the
+ * caller, and never a count below one already told */
 void ck_progress(struct ck *c, int pass, uint64_t done, uint64_t total)
 {
 	poll_cancel(c);
-	if (c->o->progress)
+	if (!c->o->progress)
+		return;
+	pthread_mutex_lock(&c->plock);
+	if (pass != c->ppass || done > c->pdone) {
+		c->ppass = pass;
+		c->pdone = done;
 		c->o->progress(c->o->ctx, pass, done, total);
+	}
+	pthread_mutex_unlock(&c->plock);
 }
 
 /* ---- the model's counts ---- */
@@ -353,6 +362,7 @@ static void ck_release(struct ck *c)
 	if (c->j)
 		vx_journal_close(c->j);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->plock);
 }
 
 void ck_pass_start(struct ck *c, int pass)
@@ -505,6 +515,8 @@ int vx_check(struct vx_io *io, const struct vx_check_opts *opts,
 	if (c.threads > 8)
 		c.threads = 8;
 	pthread_mutex_init(&c.lock, NULL);
+	pthread_mutex_init(&c.plock, NULL);
+	c.ppass = -1;
 	c.io = io;
 	if (c.rdonly && (err = vx_io_overlay_open(io, 4096, &c.io)))
 		return err;

@@ -123,6 +123,9 @@ struct ck {
 	pthread_mutex_t lock;		/* threads appending to the lists */
 	struct ck_pool *pool;		/* the worker threads (check.c) */
 	_Atomic uint64_t progress;
+	pthread_mutex_t plock;		/* the progress callback */
+	int ppass;			/* what it was last told */
+	uint64_t pdone;
 	struct kmap big_nlink;		/* inode -> link count >= CK_BIG */
 	struct kmap big_refs;		/* inode -> names >= CK_BIG */
 	struct kmap subdirs;		/* directory -> kept subdirectories */

@@ -142,7 +142,8 @@ struct vx_check_opts {
 	/* non-zero when set (a signal handler may set it): the run stops
 	 * at the next safe point, as for an answer of CANCEL */
 	const volatile int *cancel;
-	/* progress inside a pass, from any thread */
+	/* progress inside a pass: from any thread but one call at a time,
+	 * @done never going down within a pass */
 	void (*progress)(void *ctx, int pass, uint64_t done, uint64_t total);
 };
 
