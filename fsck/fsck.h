@@ -37,6 +37,8 @@ struct fsck_report {
 	const struct fsck_opts *o;
 	FILE *out;			/* text: stdout */
 	bool yes_all;			/* 'a' answered interactively */
+	bool asked;			/* the finding now done was put to the
+					 * terminal (its line is printed) */
 	int last_pass;
 	int progress_pct;		/* last progress written */
 	json_object *findings;		/* --json */

@@ -43,7 +43,12 @@ static int ask_tty(struct fsck_report *r, const struct vx_finding *f)
 		case '\n': return def;
 		case 'y': case 'Y': return VX_ANS_YES;
 		case 'n': case 'N': return VX_ANS_NO;
-		case 'a': case 'A': r->yes_all = true; return VX_ANS_YES;
+		case 'a': case 'A':
+			/* the finding's line ends here; later ones print
+			 * their answer themselves (on_done) */
+			fprintf(r->out, "yes to all\n");
+			r->yes_all = true;
+			return VX_ANS_YES;
 		case 'q': case 'Q': return VX_ANS_CANCEL;
 		}
 		fprintf(r->out, "Answer y (yes), n (no), a (yes to all), "
@@ -68,6 +73,7 @@ static int on_ask(void *ctx, struct vx_finding *f)
 	}
 	if (r->yes_all)
 		return VX_ANS_YES;
+	r->asked = true;
 	if (r->tty_bar)
 		fputc('\n', stdout);
 	return ask_tty(r, f);
@@ -101,8 +107,9 @@ static void on_done(void *ctx, const struct vx_finding *f)
 {
 	struct fsck_report *r = ctx;
 	const struct fsck_opts *o = r->o;
-	bool yes = f->fixed || f->error;
+	bool yes = f->fixed || f->error, asked = r->asked;
 
+	r->asked = false;
 	if (o->json) {
 		json_finding(r, f, yes);
 		return;
@@ -116,7 +123,7 @@ static void on_done(void *ctx, const struct vx_finding *f)
 				"INCONSISTENCY; RUN fsck.vexfs MANUALLY.\n"
 				"\t(i.e., without -a or -p options)\n",
 				o->device, f->what, f->msg, o->device);
-	} else if (o->mode != MODE_ASK || r->yes_all) {
+	} else if (o->mode != MODE_ASK || !asked) {
 		fprintf(r->out, "%s: %s.  %s? %s\n", f->what, f->msg,
 			f->pr->question, answer_word(yes));
 	}
