@@ -45,6 +45,9 @@ static const struct err_entry vx_err_table[] = {
 	ERR_ROW(VX_ETXNFAILED, "transaction failed earlier and must be aborted"),
 	ERR_ROW(VX_EBLOCKSIZE, "block size smaller than the device's logical sector size"),
 	ERR_ROW(VX_EJOURNAL, "the journal holds transactions that need recovery"),
+	ERR_ROW(VX_EUNDO_CORRUPT, "not an undo file, or a corrupt one"),
+	ERR_ROW(VX_EUNDO_INCOMPLETE, "undo file is incomplete: the session that wrote it did not finish"),
+	ERR_ROW(VX_EUNDO_MISMATCH, "device does not hold the state the undo file was made for"),
 };
 
 _Static_assert(sizeof(vx_err_table) / sizeof(vx_err_table[0]) == VX_ERR_COUNT,

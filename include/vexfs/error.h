@@ -36,7 +36,11 @@ enum vx_err {
 	VX_ETXNFAILED = VX_ERR_BASE - 21,	/* transaction failed earlier */
 	VX_EBLOCKSIZE = VX_ERR_BASE - 22,	/* block < device sector size */
 	VX_EJOURNAL = VX_ERR_BASE - 23,	/* journal needs recovery */
-	VX_ERR_LAST = VX_ERR_BASE - 24
+	VX_EUNDO_CORRUPT = VX_ERR_BASE - 24,	/* not an undo file, or corrupt */
+	VX_EUNDO_INCOMPLETE = VX_ERR_BASE - 25, /* undo session never closed */
+	VX_EUNDO_MISMATCH = VX_ERR_BASE - 26,	/* device not in the undo
+						 * file's state */
+	VX_ERR_LAST = VX_ERR_BASE - 27
 };
 
 /*
