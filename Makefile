@@ -25,9 +25,10 @@ LIB_PIC   := $(LIB_SRC:.c=.pic.o)
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 STATIC    := lib/libvexfs.a
 SHARED    := lib/libvexfs.so.$(VERSION)
-TOOLS     := mkfs/mkfs.vexfs fsck/fsck.vexfs
+TOOLS     := mkfs/mkfs.vexfs fsck/fsck.vexfs debugfs/debugfs.vexfs
 MKFS_SRC  := $(sort $(wildcard mkfs/*.c))
 FSCK_SRC  := $(sort $(wildcard fsck/*.c))
+DBG_SRC   := $(sort $(wildcard debugfs/*.c))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:.c=)
 HELP_SRC  := $(sort $(wildcard tests/helpers/*.c))
@@ -57,6 +58,9 @@ mkfs/mkfs.vexfs: $(MKFS_SRC) $(STATIC) $(HDRS) $(wildcard mkfs/*.h)
 
 fsck/fsck.vexfs: $(FSCK_SRC) $(STATIC) $(HDRS) $(wildcard fsck/*.h)
 	$(CC) $(CFLAGS) -Ifsck -o $@ $(FSCK_SRC) $(STATIC) $(TOOL_LIBS) $(LIB_LIBS)
+
+debugfs/debugfs.vexfs: $(DBG_SRC) $(STATIC) $(HDRS) $(wildcard debugfs/*.h)
+	$(CC) $(CFLAGS) -Idebugfs -o $@ $(DBG_SRC) $(STATIC) $(TOOL_LIBS) -ledit $(LIB_LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c $(STATIC) $(HDRS) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) -o $@ $< $(STATIC) -lcmocka $(LIB_LIBS)

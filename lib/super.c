@@ -212,6 +212,20 @@ static int load_groups(struct vx_fs *fs)
 			vx_log(fs, VX_LOG_ERR, "group %u header (block %llu): %s",
 			       g, (unsigned long long)gl.header,
 			       vx_strerror(err));
+		if (err && (fs->flags & VX_OPEN_CATASTROPHIC) &&
+		    gl.meta_blocks + 1 <= gl.nblocks) {
+			/* take the header the geometry implies */
+			memset(grp, 0, sizeof(*grp));
+			grp->group_no = g;
+			grp->start = gl.start;
+			grp->nblocks = gl.nblocks;
+			grp->meta_blocks = gl.meta_blocks;
+			grp->bbitmap = gl.bbitmap;
+			grp->ibitmap = gl.ibitmap;
+			grp->itable = gl.itable;
+			grp->itable_init = fs->sb.inodes_per_group;
+			err = 0;
+		}
 	}
 	free(buf);
 	return err;
@@ -252,6 +266,8 @@ static struct vx_fs *fs_alloc(struct vx_io *io, const struct vx_open_opts *o,
 	fs->flags = o->flags;
 	if (io->flags & VX_IO_RDONLY)
 		fs->flags |= VX_OPEN_RDONLY;
+	if (fs->flags & VX_OPEN_CATASTROPHIC)
+		fs->flags |= VX_OPEN_RDONLY | VX_OPEN_INCOMPLETE;
 	fs->log = o->log;
 	fs->log_ctx = o->log_ctx;
 	fs->fixed_time = o->fixed_time;
@@ -344,9 +360,10 @@ static int fs_open(struct vx_io *io, const struct vx_open_opts *opts,
 		err = check_features(&fs->sb, fs->flags);
 	if (!err)
 		err = vx_io_get_size(io, &size);
-	if (!err && size / (1ull << fs->sb.block_log) < fs->sb.block_count)
+	if (!err && size / (1ull << fs->sb.block_log) < fs->sb.block_count &&
+	    !(fs->flags & VX_OPEN_CATASTROPHIC))
 		err = VX_ECORRUPT;	/* truncated image */
-	if (!err)
+	if (!err && !(fs->flags & VX_OPEN_CATASTROPHIC))
 		err = open_journal(fs);
 	if (!err)
 		err = fs_setup(fs, opts);

@@ -62,6 +62,14 @@ typedef void (*vx_log_fn)(void *ctx, int level, const char *msg);
 #define VX_OPEN_NORECOVER	0x10	/* a dirty journal fails a read-write
 					 * open with VX_EJOURNAL instead of
 					 * being recovered */
+#define VX_OPEN_CATASTROPHIC	0x20	/* implies VX_OPEN_RDONLY: open a damaged
+					 * image as best it can: the journal
+					 * is not read, a group header that
+					 * fails to decode is replaced by the
+					 * one its geometry implies (counts
+					 * zero, bitmaps taken as written) and
+					 * logged, a short device is
+					 * accepted */
 
 struct vx_open_opts {
 	unsigned flags;			/* VX_OPEN_* */

@@ -9,6 +9,7 @@
 #ifndef VEXFS_IO_H
 #define VEXFS_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -97,6 +98,30 @@ unsigned char *vx_io_mem_data(struct vx_io *io, uint64_t *size);
 int vx_io_overlay_open(struct vx_io *lower, size_t page, struct vx_io **out);
 /* vx_io_overlay_pages - pages an overlay holds (0: not an overlay) */
 size_t vx_io_overlay_pages(struct vx_io *io);
+
+/*
+ * vx_io_hold_open - a layer over @lower that holds every write back, in
+ * memory and in order, until vx_io_hold_release: reads see @lower with
+ * the held writes on top; @lower is not written meanwhile.  Releasing
+ * writes them to @lower in the order they were made, flushing @lower
+ * wherever the layer was flushed and once at the end (a crash during a
+ * release leaves what a crash at that point of the original run would
+ * have), and then passes everything through until vx_io_hold_start
+ * holds again.  Closing the layer discards what it holds and leaves
+ * @lower open (the caller's).  debugfs.vexfs opens images through it so
+ * that a session that commits nothing writes nothing.  Returns 0,
+ * -ENOMEM or the error of asking @lower its size.
+ */
+int vx_io_hold_open(struct vx_io *lower, struct vx_io **out);
+/* vx_io_hold_release - write what is held to the lower device (0 or the
+ * first error: then the layer still holds everything, and the device
+ * may hold a prefix of it) */
+int vx_io_hold_release(struct vx_io *io);
+/* vx_io_hold_start - hold writes again (0, or -EINVAL: not a hold layer) */
+int vx_io_hold_start(struct vx_io *io);
+/* vx_io_hold_bytes - bytes held now; vx_io_holding - whether it holds */
+uint64_t vx_io_hold_bytes(struct vx_io *io);
+bool vx_io_holding(struct vx_io *io);
 
 /* Thin wrappers that call through io->ops. */
 int vx_io_read(struct vx_io *io, uint64_t off, void *buf, size_t len);

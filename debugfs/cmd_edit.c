@@ -1,0 +1,871 @@
+/*
+ * cmd_edit.c: editing commands: write, mkdir, rm, rmdir, mv, ln,
+ * symlink, mknod, truncate, chmod, chown, touch and copy_in.
+ *
+ * Every command is atomic: inside an explicit transaction its changes
+ * join it; outside, a command that makes more than one change (write,
+ * mkdir -p, rm -r, copy_in, and any command given several paths) opens
+ * a transaction of its own (edit_begin) and commits it only when every
+ * step succeeded, aborting it otherwise (edit_end), so a failed command
+ * leaves the image as it was.  Inside an explicit transaction a failed
+ * step is rolled back through a nested level for the same reason.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "debugfs.h"
+
+/* the transaction a command works in: the open one (through a nested
+ * level, so a failure inside undoes just this command) or its own */
+static int edit_begin(struct dbg *d, struct vx_txn **tx)
+{
+	int err = d->depth ? vx_txn_begin_nested(dbg_tx(d), 0, tx) :
+			     vx_txn_begin(d->fs, 0, 0, tx);
+
+	if (err)
+		return dbg_fail(d, err, "cannot open a transaction");
+	d->cur = *tx;	/* lookups (dbg_tx) go through it from now */
+	return 0;
+}
+
+/* commit @tx when @ret is 0, else abort it; returns the result */
+static int edit_end(struct dbg *d, struct vx_txn *tx, int ret)
+{
+	int err;
+
+	d->cur = NULL;
+	if (ret) {
+		vx_txn_abort(tx);
+		return ret;
+	}
+	err = vx_txn_commit(tx, NULL);
+	if (err == VX_ETXNFULL)
+		return dbg_fail(d, err, "the change is larger than the journal "
+				"holds in one transaction; make it in parts");
+	return err ? dbg_fail(d, err, "commit") : 0;
+}
+
+static int parent_in(struct dbg *d, struct vx_txn *tx, const char *path,
+		     vx_ino_t *dir, char *name)
+{
+	return dbg_parent(d, path, dir, name);	/* d->cur is @tx */
+}
+
+static int lookup_in(struct dbg *d, struct vx_txn *tx, const char *path,
+		     bool follow, vx_ino_t *ino)
+{
+	int err = vx_lookup_path(d->fs, tx, d->cwd, path,
+				 follow ? VX_LOOKUP_FOLLOW : 0, ino);
+
+	return err ? dbg_fail(d, err, "%s", path) : 0;
+}
+
+static int parse_mode(struct dbg *d, const char *s, uint32_t *mode)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 8);
+	if (!*s || *end || errno || v > 07777) {
+		dbg_err(d, "%s: not an octal mode (0 to 7777)", s);
+		return DBG_FAIL;
+	}
+	*mode = (uint32_t)v;
+	return 0;
+}
+
+/* ---- write: a host file in ---- */
+
+static int copy_data(struct dbg *d, struct vx_txn *tx, int fd,
+		     const char *host, vx_ino_t ino, uint64_t size)
+{
+	static char buf[1 << 20];
+	uint64_t off = 0;
+	int err;
+
+	while (off < size) {
+		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+
+		if (data < 0 && errno == ENXIO)
+			break;		/* a hole to the end */
+		if (data < 0)
+			data = (off_t)off;
+		if (lseek(fd, data, SEEK_SET) < 0)
+			goto host_err;
+		off = (uint64_t)data;
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0)
+			goto host_err;
+		if (n == 0)
+			break;
+		err = vx_write(d->fs, tx, ino, off, buf, (size_t)n);
+		if (err)
+			return dbg_fail(d, err, "writing %s at byte %llu", host,
+					(unsigned long long)off);
+		off += (uint64_t)n;
+	}
+	err = vx_truncate(d->fs, tx, ino, size);
+	return err ? dbg_fail(d, err, "setting the size of %s", host) : 0;
+host_err:
+	dbg_err(d, "%s: %s", host, strerror(errno));
+	return DBG_FAIL;
+}
+
+static void attr_of(const struct stat *st, struct vx_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->rdev = st->st_rdev;
+	a->atime = st->st_atim;
+	a->mtime = st->st_mtim;
+	a->ctime = st->st_ctim;
+	a->crtime = st->st_mtim;
+}
+
+/* a regular file @name in @dir with the contents of host @fd */
+static int write_file(struct dbg *d, struct vx_txn *tx, int fd,
+		      const char *host, const struct stat *st, vx_ino_t dir,
+		      const char *name, const char *shown)
+{
+	struct vx_attr a;
+	vx_ino_t ino;
+	int err;
+
+	attr_of(st, &a);
+	err = vx_create(d->fs, tx, dir, name, &a, &ino);
+	if (err)
+		return dbg_fail(d, err, "%s", shown);
+	if (copy_data(d, tx, fd, host, ino, (uint64_t)st->st_size))
+		return DBG_FAIL;
+	/* the writes moved mtime: set the host's times back */
+	err = vx_setattr(d->fs, tx, ino, &a, VX_SET_ATIME | VX_SET_MTIME);
+	return err ? dbg_fail(d, err, "%s", shown) : 0;
+}
+
+int cmd_write(struct dbg *d, int argc, char **argv)
+{
+	char name[VX_NAME_MAX + 1];
+	struct vx_txn *tx;
+	struct stat st;
+	vx_ino_t dir;
+	int fd, ret;
+
+	if (argc != 3) {
+		dbg_usage(d, dbg_find_cmd("write"));
+		return DBG_FAIL;
+	}
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		dbg_err(d, "%s: %s", argv[1], strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return DBG_FAIL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		dbg_err(d, "%s: not a regular file (copy_in copies trees)",
+			argv[1]);
+		close(fd);
+		return DBG_FAIL;
+	}
+	if (edit_begin(d, &tx)) {
+		close(fd);
+		return DBG_FAIL;
+	}
+	ret = parent_in(d, tx, argv[2], &dir, name);
+	if (!ret)
+		ret = write_file(d, tx, fd, argv[1], &st, dir, name, argv[2]);
+	close(fd);
+	return edit_end(d, tx, ret);
+}
+
+/* ---- mkdir ---- */
+
+static int mkdir_p(struct dbg *d, struct vx_txn *tx, const char *path,
+		   const struct vx_attr *a)
+{
+	char *copy = strdup(path), *p, *save = NULL;
+	vx_ino_t dir = path[0] == '/' ? vx_fs_super(d->fs)->root_ino : d->cwd;
+	vx_ino_t ino;
+	struct vx_attr st;
+	int err = copy ? 0 : -ENOMEM;
+
+	for (p = copy ? strtok_r(copy, "/", &save) : NULL; p && !err;
+	     p = strtok_r(NULL, "/", &save)) {
+		err = vx_lookup(d->fs, tx, dir, p, &ino);
+		if (err == -ENOENT)
+			err = vx_mkdir(d->fs, tx, dir, p, a, &ino);
+		else if (!err && !(err = vx_stat(d->fs, tx, ino, &st)) &&
+			 !S_ISDIR(st.mode))
+			err = -ENOTDIR;
+		dir = ino;
+	}
+	if (err)
+		dbg_fail(d, err, "%s: at '%s'", path, p ? p : "");
+	free(copy);
+	return err ? DBG_FAIL : 0;
+}
+
+int cmd_mkdir(struct dbg *d, int argc, char **argv)
+{
+	struct vx_attr a = { .mode = 0755 };
+	char name[VX_NAME_MAX + 1];
+	bool parents = false;
+	struct vx_txn *tx;
+	vx_ino_t dir, ino;
+	int c, ret;
+
+	while ((c = getopt(argc, argv, "pm:")) != -1) {
+		if (c == 'p')
+			parents = true;
+		else if (c != 'm' || parse_mode(d, optarg, &a.mode))
+			goto usage;
+	}
+	if (optind != argc - 1)
+		goto usage;
+	a.mode |= S_IFDIR;
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	if (parents) {
+		ret = mkdir_p(d, tx, argv[optind], &a);
+	} else {
+		ret = parent_in(d, tx, argv[optind], &dir, name);
+		if (!ret && (ret = vx_mkdir(d->fs, tx, dir, name, &a, &ino)))
+			ret = dbg_fail(d, ret, "%s", argv[optind]);
+	}
+	return edit_end(d, tx, ret);
+usage:
+	dbg_usage(d, dbg_find_cmd("mkdir"));
+	return DBG_FAIL;
+}
+
+/* ---- rm, rmdir ---- */
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static int add_name(void *ctx, const char *name, size_t len, vx_ino_t ino,
+		    unsigned type)
+{
+	struct names *l = ctx;
+
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = strndup(name, len);
+	return l->v[l->n++] ? 0 : -ENOMEM;
+}
+
+static void names_free(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* remove @name from @dir, directories with what they hold */
+static int rm_tree(struct dbg *d, struct vx_txn *tx, vx_ino_t dir,
+		   const char *name, unsigned depth)
+{
+	struct names l = { 0 };
+	struct vx_attr a;
+	vx_ino_t ino;
+	int err = vx_lookup(d->fs, tx, dir, name, &ino);
+
+	if (!err)
+		err = vx_stat(d->fs, tx, ino, &a);
+	if (err || !S_ISDIR(a.mode))
+		return err ? err : vx_unlink(d->fs, tx, dir, name);
+	if (depth > 4096)
+		return -ELOOP;
+	err = vx_readdir(d->fs, tx, ino, add_name, &l);
+	for (size_t i = 0; i < l.n && !err; i++)
+		err = rm_tree(d, tx, ino, l.v[i], depth + 1);
+	names_free(&l);
+	return err ? err : vx_rmdir(d->fs, tx, dir, name);
+}
+
+static int remove_paths(struct dbg *d, int argc, char **argv, bool dirs,
+			bool recurse)
+{
+	char name[VX_NAME_MAX + 1];
+	struct vx_txn *tx;
+	vx_ino_t dir;
+	int ret = 0, err;
+
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	for (int i = 0; i < argc && !ret; i++) {
+		ret = parent_in(d, tx, argv[i], &dir, name);
+		if (ret)
+			break;
+		err = recurse ? rm_tree(d, tx, dir, name, 0) :
+		      dirs ? vx_rmdir(d->fs, tx, dir, name) :
+			     vx_unlink(d->fs, tx, dir, name);
+		if (err == -EISDIR)
+			ret = dbg_fail(d, err, "%s (rm -r removes directories)",
+				       argv[i]);
+		else if (err)
+			ret = dbg_fail(d, err, "%s", argv[i]);
+	}
+	return edit_end(d, tx, ret);
+}
+
+int cmd_rm(struct dbg *d, int argc, char **argv)
+{
+	bool recurse = false;
+	int c;
+
+	while ((c = getopt(argc, argv, "r")) != -1) {
+		if (c != 'r')
+			goto usage;
+		recurse = true;
+	}
+	if (optind == argc)
+		goto usage;
+	return remove_paths(d, argc - optind, argv + optind, false, recurse);
+usage:
+	dbg_usage(d, dbg_find_cmd("rm"));
+	return DBG_FAIL;
+}
+
+int cmd_rmdir(struct dbg *d, int argc, char **argv)
+{
+	if (argc < 2) {
+		dbg_usage(d, dbg_find_cmd("rmdir"));
+		return DBG_FAIL;
+	}
+	return remove_paths(d, argc - 1, argv + 1, true, false);
+}
+
+/* ---- mv, ln, symlink, mknod ---- */
+
+/* the destination of mv/ln: into @to when it is a directory */
+static int dest_in(struct dbg *d, struct vx_txn *tx, const char *from,
+		   const char *to, vx_ino_t *dir, char *name)
+{
+	struct vx_attr a;
+	vx_ino_t ino;
+
+	if (!vx_lookup_path(d->fs, tx, d->cwd, to, VX_LOOKUP_FOLLOW, &ino) &&
+	    !vx_stat(d->fs, tx, ino, &a) && S_ISDIR(a.mode)) {
+		const char *base = strrchr(from, '/');
+		size_t n;
+
+		base = base ? base + 1 : from;
+		n = strlen(base);
+		if (!n || n > VX_NAME_MAX || !strcmp(base, ".") ||
+		    !strcmp(base, "..")) {
+			dbg_err(d, "%s: cannot name an entry after it", from);
+			return DBG_FAIL;
+		}
+		memcpy(name, base, n + 1);
+		*dir = ino;
+		return 0;
+	}
+	return parent_in(d, tx, to, dir, name);
+}
+
+int cmd_mv(struct dbg *d, int argc, char **argv)
+{
+	char oname[VX_NAME_MAX + 1], nname[VX_NAME_MAX + 1];
+	unsigned flags = 0;
+	vx_ino_t odir, ndir;
+	struct vx_txn *tx;
+	int c, ret;
+
+	while ((c = getopt(argc, argv, "n")) != -1) {
+		if (c != 'n')
+			goto usage;
+		flags |= VX_RENAME_NOREPLACE;
+	}
+	if (optind != argc - 2)
+		goto usage;
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	ret = parent_in(d, tx, argv[optind], &odir, oname);
+	if (!ret)
+		ret = dest_in(d, tx, argv[optind], argv[optind + 1], &ndir, nname);
+	if (!ret && (ret = vx_rename(d->fs, tx, odir, oname, ndir, nname, flags)))
+		ret = dbg_fail(d, ret, "%s -> %s", argv[optind], argv[optind + 1]);
+	return edit_end(d, tx, ret);
+usage:
+	dbg_usage(d, dbg_find_cmd("mv"));
+	return DBG_FAIL;
+}
+
+static int make_symlink(struct dbg *d, const char *path, const char *target)
+{
+	struct vx_attr a = { .mode = S_IFLNK | 0777 };
+	char name[VX_NAME_MAX + 1];
+	struct vx_txn *tx;
+	vx_ino_t dir, ino;
+	int ret;
+
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	ret = parent_in(d, tx, path, &dir, name);
+	if (!ret && (ret = vx_symlink(d->fs, tx, dir, name, target, &a, &ino)))
+		ret = dbg_fail(d, ret, "%s", path);
+	return edit_end(d, tx, ret);
+}
+
+int cmd_ln(struct dbg *d, int argc, char **argv)
+{
+	char name[VX_NAME_MAX + 1];
+	bool sym = false;
+	struct vx_txn *tx;
+	vx_ino_t ino, dir;
+	int c, ret;
+
+	while ((c = getopt(argc, argv, "s")) != -1) {
+		if (c != 's')
+			goto usage;
+		sym = true;
+	}
+	if (optind != argc - 2)
+		goto usage;
+	if (sym)
+		return make_symlink(d, argv[optind + 1], argv[optind]);
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	ret = lookup_in(d, tx, argv[optind], false, &ino);
+	if (!ret)
+		ret = dest_in(d, tx, argv[optind], argv[optind + 1], &dir, name);
+	if (!ret && (ret = vx_link(d->fs, tx, ino, dir, name)))
+		ret = dbg_fail(d, ret, "%s -> %s", argv[optind + 1],
+			       argv[optind]);
+	return edit_end(d, tx, ret);
+usage:
+	dbg_usage(d, dbg_find_cmd("ln"));
+	return DBG_FAIL;
+}
+
+int cmd_symlink(struct dbg *d, int argc, char **argv)
+{
+	if (argc != 3) {
+		dbg_usage(d, dbg_find_cmd("symlink"));
+		return DBG_FAIL;
+	}
+	return make_symlink(d, argv[1], argv[2]);
+}
+
+int cmd_mknod(struct dbg *d, int argc, char **argv)
+{
+	struct vx_attr a = { .mode = 0644 };
+	char name[VX_NAME_MAX + 1];
+	unsigned long long maj = 0, mn = 0;
+	struct vx_txn *tx;
+	vx_ino_t dir, ino;
+	int ret;
+
+	if (argc == 3 && !strcmp(argv[2], "p")) {
+		a.mode |= S_IFIFO;
+	} else if (argc == 5 && (!strcmp(argv[2], "c") || !strcmp(argv[2], "b"))) {
+		if (dbg_number(argv[3], 0xfff, &maj) ||
+		    dbg_number(argv[4], 0xfffff, &mn)) {
+			dbg_err(d, "%s %s: not a device number (major up to "
+				"4095, minor up to 1048575)", argv[3], argv[4]);
+			return DBG_FAIL;
+		}
+		a.mode |= argv[2][0] == 'c' ? S_IFCHR : S_IFBLK;
+		a.rdev = makedev((unsigned)maj, (unsigned)mn);
+	} else {
+		dbg_usage(d, dbg_find_cmd("mknod"));
+		return DBG_FAIL;
+	}
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	ret = parent_in(d, tx, argv[1], &dir, name);
+	if (!ret && (ret = vx_create(d->fs, tx, dir, name, &a, &ino)))
+		ret = dbg_fail(d, ret, "%s", argv[1]);
+	return edit_end(d, tx, ret);
+}
+
+/* ---- truncate, chmod, chown, touch ---- */
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (*end && !end[1]) {
+		const char *u = strchr("KMGT", *end & ~0x20);
+
+		if (!u)
+			return -1;
+		shift = 10 * (unsigned)(u - "KMGT" + 1);
+		end++;
+	}
+	if (errno || *end || (shift && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int cmd_truncate(struct dbg *d, int argc, char **argv)
+{
+	struct vx_txn *tx;
+	uint64_t size;
+	vx_ino_t ino;
+	int ret;
+
+	if (argc != 3) {
+		dbg_usage(d, dbg_find_cmd("truncate"));
+		return DBG_FAIL;
+	}
+	if (parse_size(argv[2], &size)) {
+		dbg_err(d, "%s: not a size (bytes, or with K, M, G, T)", argv[2]);
+		return DBG_FAIL;
+	}
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	ret = lookup_in(d, tx, argv[1], true, &ino);
+	if (!ret && (ret = vx_truncate(d->fs, tx, ino, size)))
+		ret = dbg_fail(d, ret, "%s", argv[1]);
+	return edit_end(d, tx, ret);
+}
+
+/* set @mask of @a on every path (no symlink followed at the end) */
+static int setattr_paths(struct dbg *d, int n, char **paths,
+			 const struct vx_attr *a, unsigned mask)
+{
+	struct vx_txn *tx;
+	vx_ino_t ino;
+	int ret = 0;
+
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	for (int i = 0; i < n && !ret; i++) {
+		ret = lookup_in(d, tx, paths[i], false, &ino);
+		if (!ret && (ret = vx_setattr(d->fs, tx, ino, a, mask)))
+			ret = dbg_fail(d, ret, "%s", paths[i]);
+	}
+	return edit_end(d, tx, ret);
+}
+
+int cmd_chmod(struct dbg *d, int argc, char **argv)
+{
+	struct vx_attr a = { 0 };
+
+	if (argc < 3) {
+		dbg_usage(d, dbg_find_cmd("chmod"));
+		return DBG_FAIL;
+	}
+	if (parse_mode(d, argv[1], &a.mode))
+		return DBG_FAIL;
+	return setattr_paths(d, argc - 2, argv + 2, &a, VX_SET_MODE);
+}
+
+int cmd_chown(struct dbg *d, int argc, char **argv)
+{
+	unsigned long long uid, gid = 0;
+	struct vx_attr a = { 0 };
+	unsigned mask = VX_SET_UID;
+	char *colon;
+
+	if (argc < 3) {
+		dbg_usage(d, dbg_find_cmd("chown"));
+		return DBG_FAIL;
+	}
+	colon = strchr(argv[1], ':');
+	if (colon)
+		*colon = 0;
+	if (dbg_number(argv[1], UINT32_MAX, &uid) ||
+	    (colon && dbg_number(colon + 1, UINT32_MAX, &gid))) {
+		dbg_err(d, "%s%s%s: not numeric UID[:GID] (0 to 4294967295)",
+			argv[1], colon ? ":" : "", colon ? colon + 1 : "");
+		return DBG_FAIL;
+	}
+	a.uid = (uint32_t)uid;
+	a.gid = (uint32_t)gid;
+	if (colon)
+		mask |= VX_SET_GID;
+	return setattr_paths(d, argc - 2, argv + 2, &a, mask);
+}
+
+static int parse_time(const char *s, struct timespec *t)
+{
+	char *end;
+	long long sec;
+	long nsec = 0;
+
+	errno = 0;
+	sec = strtoll(s, &end, 10);
+	if (end == s || errno)
+		return -1;
+	if (*end == '.') {
+		const char *p = end + 1;
+		int digits = 0;
+
+		for (; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+			nsec = nsec * 10 + (*p - '0');
+		if (p == end + 1 || *p)
+			return -1;
+		for (; digits < 9; digits++)
+			nsec *= 10;
+		end = (char *)p;
+	}
+	if (*end)
+		return -1;
+	t->tv_sec = (time_t)sec;
+	t->tv_nsec = nsec;
+	return 0;
+}
+
+int cmd_touch(struct dbg *d, int argc, char **argv)
+{
+	struct vx_attr a = { .mode = S_IFREG | 0644 };
+	unsigned mask = 0;
+	bool create = true;
+	struct timespec t;
+	char name[VX_NAME_MAX + 1];
+	struct vx_txn *tx;
+	vx_ino_t ino, dir;
+	int c, ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	while ((c = getopt(argc, argv, "amct:")) != -1) {
+		if (c == 'a')
+			mask |= VX_SET_ATIME;
+		else if (c == 'm')
+			mask |= VX_SET_MTIME;
+		else if (c == 'c')
+			create = false;
+		else if (c != 't' || parse_time(optarg, &t)) {
+			if (c == 't')
+				dbg_err(d, "-t %s: not SECONDS[.NANOSECONDS]",
+					optarg);
+			goto usage;
+		}
+	}
+	if (optind == argc)
+		goto usage;
+	if (!mask)
+		mask = VX_SET_ATIME | VX_SET_MTIME;
+	a.atime = a.mtime = a.ctime = a.crtime = t;
+	if (edit_begin(d, &tx))
+		return DBG_FAIL;
+	for (int i = optind; i < argc && !ret; i++) {
+		ret = parent_in(d, tx, argv[i], &dir, name);
+		if (ret)
+			break;
+		int err = vx_lookup(d->fs, tx, dir, name, &ino);
+
+		if (err == -ENOENT && create)
+			err = vx_create(d->fs, tx, dir, name, &a, &ino);
+		else if (err == -ENOENT)
+			continue;	/* -c: do not make it */
+		if (!err)
+			err = vx_setattr(d->fs, tx, ino, &a, mask);
+		if (err)
+			ret = dbg_fail(d, err, "%s", argv[i]);
+	}
+	return edit_end(d, tx, ret);
+usage:
+	dbg_usage(d, dbg_find_cmd("touch"));
+	return DBG_FAIL;
+}
+
+/* ---- copy_in: a host tree in ---- */
+
+struct hardlink {
+	dev_t dev;
+	ino_t host;
+	vx_ino_t ino;
+};
+
+struct copy {
+	struct dbg *d;
+	struct vx_txn *tx;
+	struct hardlink *links;
+	size_t nlinks, clinks;
+	unsigned long files, dirs;
+};
+
+static int copy_entry(struct copy *c, int dirfd, const char *name,
+		      const char *host, vx_ino_t dir, const char *ename,
+		      unsigned depth);
+
+static int copy_dir(struct copy *c, int fd, const char *host, vx_ino_t ino,
+		    unsigned depth)
+{
+	DIR *dp = fdopendir(fd);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!dp) {
+		close(fd);
+		dbg_err(c->d, "%s: %s", host, strerror(errno));
+		return DBG_FAIL;
+	}
+	while (!ret && (errno = 0, e = readdir(dp))) {
+		char *sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (asprintf(&sub, "%s/%s", host, e->d_name) < 0)
+			ret = dbg_fail(c->d, -ENOMEM, "%s", host);
+		else
+			ret = copy_entry(c, dirfd(dp), e->d_name, sub, ino,
+					 e->d_name, depth + 1);
+		free(sub);
+	}
+	if (!ret && errno) {
+		dbg_err(c->d, "%s: %s", host, strerror(errno));
+		ret = DBG_FAIL;
+	}
+	closedir(dp);
+	return ret;
+}
+
+static struct hardlink *seen_link(struct copy *c, const struct stat *st)
+{
+	for (size_t i = 0; i < c->nlinks; i++)
+		if (c->links[i].dev == st->st_dev && c->links[i].host == st->st_ino)
+			return &c->links[i];
+	return NULL;
+}
+
+static void note_link(struct copy *c, const struct stat *st, vx_ino_t ino)
+{
+	if (c->nlinks == c->clinks) {
+		size_t cap = c->clinks ? c->clinks * 2 : 16;
+		struct hardlink *v = realloc(c->links, cap * sizeof(*v));
+
+		if (!v)
+			return;	/* then the next name is a copy */
+		c->links = v;
+		c->clinks = cap;
+	}
+	c->links[c->nlinks++] = (struct hardlink){ st->st_dev, st->st_ino, ino };
+}
+
+static int copy_entry(struct copy *c, int dirfd, const char *name,
+		      const char *host, vx_ino_t dir, const char *ename,
+		      unsigned depth)
+{
+	struct dbg *d = c->d;
+	char target[4097];
+	struct vx_attr a;
+	struct stat st;
+	vx_ino_t ino;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		dbg_err(d, "%s: %s", host, strerror(errno));
+		return DBG_FAIL;
+	}
+	attr_of(&st, &a);
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && seen_link(c, &st)) {
+		err = vx_link(d->fs, c->tx, seen_link(c, &st)->ino, dir, ename);
+		return err ? dbg_fail(d, err, "%s (as a hard link)", host) : 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			dbg_err(d, "%s: %s", host, strerror(errno));
+			return DBG_FAIL;
+		}
+		err = write_file(d, c->tx, fd, host, &st, dir, ename, host);
+		close(fd);
+		if (!err && st.st_nlink > 1 &&
+		    !vx_lookup(d->fs, c->tx, dir, ename, &ino))
+			note_link(c, &st, ino);
+		c->files++;
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (depth > 4096)
+			return dbg_fail(d, -ELOOP, "%s", host);
+		err = vx_mkdir(d->fs, c->tx, dir, ename, &a, &ino);
+		if (err)
+			return dbg_fail(d, err, "%s", host);
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+		if (fd < 0) {
+			dbg_err(d, "%s: %s", host, strerror(errno));
+			return DBG_FAIL;
+		}
+		c->dirs++;
+		err = copy_dir(c, fd, host, ino, depth);
+		if (!err)	/* entries moved mtime: set the host's back */
+			err = vx_setattr(d->fs, c->tx, ino, &a,
+					 VX_SET_ATIME | VX_SET_MTIME);
+		return err < 0 ? dbg_fail(d, err, "%s", host) : err;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+		if (n < 0) {
+			dbg_err(d, "%s: %s", host, strerror(errno));
+			return DBG_FAIL;
+		}
+		target[n] = 0;
+		err = vx_symlink(d->fs, c->tx, dir, ename, target, &a, &ino);
+	} else {
+		err = vx_create(d->fs, c->tx, dir, ename, &a, &ino);
+	}
+	c->files++;
+	return err ? dbg_fail(d, err, "%s", host) : 0;
+}
+
+int cmd_copy_in(struct dbg *d, int argc, char **argv)
+{
+	struct copy c = { .d = d };
+	char name[VX_NAME_MAX + 1];
+	char *host, *base;
+	vx_ino_t dir;
+	int ret;
+
+	if (argc != 3) {
+		dbg_usage(d, dbg_find_cmd("copy_in"));
+		return DBG_FAIL;
+	}
+	host = strdup(argv[1]);
+	if (!host)
+		return dbg_fail(d, -ENOMEM, "%s", argv[1]);
+	while (strlen(host) > 1 && host[strlen(host) - 1] == '/')
+		host[strlen(host) - 1] = 0;
+	base = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
+	if (edit_begin(d, &c.tx)) {
+		free(host);
+		return DBG_FAIL;
+	}
+	ret = dest_in(d, c.tx, base, argv[2], &dir, name);
+	if (!ret)
+		ret = copy_entry(&c, AT_FDCWD, host, host, dir, name, 0);
+	ret = edit_end(d, c.tx, ret);
+	if (!ret)
+		printf("copied %lu file%s and %lu director%s\n", c.files,
+		       c.files == 1 ? "" : "s", c.dirs, c.dirs == 1 ? "y" : "ies");
+	free(c.links);
+	free(host);
+	return ret;
+}
