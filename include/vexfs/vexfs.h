@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "txn.h"
 #include "check.h"
+#include "undo.h"
 
 #define VEXFS_VERSION "0.1.0"
 
