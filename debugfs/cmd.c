@@ -52,13 +52,15 @@ const struct dbg_cmd dbg_cmds[] = {
 	{ "bmap", NULL, cmd_bmap, FS | PATH_ARGS, "PATH|<INO> LBLK",
 	  "map a logical block of a file to its physical block" },
 	{ "icheck", NULL, cmd_icheck, FS, "BLOCK...",
-	  "find the inode that owns each block" },
-	{ "ncheck", NULL, cmd_ncheck, FS, "INO...",
-	  "find the paths of each inode" },
+	  "find the inode owning each block (data or extent tree node), or "
+	  "what else it is (metadata, free); committed state" },
+	{ "ncheck", NULL, cmd_ncheck, FS, "[-c] INO...",
+	  "find every path of each inode (-c: check the entries' file types)" },
 	{ "dirsearch", NULL, cmd_dirsearch, FS | PATH_ARGS, "DIR NAME",
-	  "look a name up in one directory, showing its hash and node" },
+	  "look a name up in one directory: its inode, type, hash and leaf" },
 	{ "htree", NULL, cmd_htree, FS | PATH_ARGS, "[-v] DIR",
-	  "show a directory's index: nodes, keys and leaves" },
+	  "show and check a directory's index: nodes, keys and leaves (-v: "
+	  "entries)" },
 	{ "find", NULL, cmd_find, FS | PATH_ARGS,
 	  "[-type f|d|l|c|b|p|s] [-name GLOB] [PATH]",
 	  "list a subtree, one path per line" },
@@ -68,7 +70,8 @@ const struct dbg_cmd dbg_cmds[] = {
 	{ "groups", NULL, cmd_groups, FS, "[--json] [GROUP...]",
 	  "show group headers: layout, free counts, flags" },
 	{ "freefrag", NULL, cmd_freefrag, FS, "[-c CHUNK_KB]",
-	  "report free space fragmentation from the block bitmaps" },
+	  "free space fragmentation from the block bitmaps (-c: free aligned "
+	  "chunks)" },
 	{ "txstats", NULL, cmd_txstats, FS, "[--json]",
 	  "transaction statistics of this session" },
 	/* editing */
@@ -118,10 +121,11 @@ const struct dbg_cmd dbg_cmds[] = {
 	/* low level */
 	{ "block_dump", "bd", cmd_block_dump, DBG_NEED_DEV, "[-x] BLOCK",
 	  "hex dump of a block (-x: decode its metadata header too)" },
-	{ "set_super_value", "ssv", cmd_set_super_value, LOW_W,
+	{ "set_super_value", "ssv", cmd_set_super_value, DBG_NEED_DEV,
 	  "[-l] [-n] FIELD VALUE",
 	  "set a superblock field (-l: list fields, -n: keep the old crc)" },
-	{ "set_inode_field", "sif", cmd_set_inode_field, LOW_W | PATH_ARGS,
+	{ "set_inode_field", "sif", cmd_set_inode_field,
+	  DBG_NEED_DEV | PATH_ARGS,
 	  "[-l] [-n] PATH|<INO> FIELD VALUE",
 	  "set an inode field (-l: list fields, -n: keep the old crc)" },
 	{ "zap_block", "zap", cmd_zap_block, LOW_W,
@@ -269,16 +273,16 @@ static int check_flags(struct dbg *d, const struct dbg_cmd *c)
 			"trusted, files cannot be edited");
 		return DBG_FAIL;
 	}
+	if ((f & DBG_EDIT) && d->jdirty && d->want_write) {
+		dbg_err(d, "the journal of %s holds committed transactions not "
+			"yet written home; run journal_recover first", d->path);
+		return DBG_FAIL;
+	}
 	if ((f & DBG_NEED_RW) && !d->rw && !(d->dev && !(d->dev->flags &
 							   VX_IO_RDONLY) &&
 					     !(f & DBG_EDIT))) {
 		dbg_err(d, "%s is open read-only; open it with -w to change it",
 			d->path);
-		return DBG_FAIL;
-	}
-	if ((f & DBG_EDIT) && d->jdirty) {
-		dbg_err(d, "the journal of %s holds committed transactions not "
-			"yet written home; run journal_recover first", d->path);
 		return DBG_FAIL;
 	}
 	if ((f & DBG_NO_TXN) && d->depth) {
@@ -312,15 +316,15 @@ int dbg_run_line(struct dbg *d, const char *line)
 	}
 	d->cmd = c->name;
 	ret = check_flags(d, c);
-	/* a change outside a transaction: what is held goes to the device
-	 * first, and the change passes through (session.c) */
-	if (!ret && d->hold && !d->depth && (c->flags & DBG_NEED_RW) &&
-	    !(c->flags & DBG_TXN_CTL))
-		ret = dbg_release(d);
 	if (!ret) {
 		dbg_getopt_reset();
 		ret = c->fn(d, argc, argv) ? DBG_FAIL : 0;
 	}
+	/* a change made outside a transaction goes to the device now; a
+	 * failed one, which changed nothing, stays held (session.c) */
+	if (!ret && d->hold && !d->depth && (c->flags & DBG_NEED_RW) &&
+	    !(c->flags & DBG_TXN_CTL))
+		ret = dbg_release(d);
 	fflush(stdout);
 	d->cmd = NULL;
 	free(argv);

@@ -33,6 +33,7 @@
 
 #define DBG_FAIL	1	/* handler result: the command failed */
 #define DBG_MAX_DEPTH	8	/* nested transaction levels */
+#define DBG_HOLD_LIMIT	(256ull << 20)	/* bytes a session holds back */
 
 struct dbg_opts {
 	bool write;			/* -w */

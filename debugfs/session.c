@@ -11,10 +11,13 @@
  *         would leave it while the device is not written
  *   hold  read-write: holds every write in memory until something is
  *         committed (lib/io_hold.c), so a session that commits nothing
- *         (only reads, or begin ... abort) leaves the device as it was,
- *         byte for byte; released before a change outside a transaction
- *         and after the outermost commit, then passing writes through
- *         until the next begin holds them again
+ *         (only reads, failed commands, begin ... abort) leaves the
+ *         device as it was, byte for byte; released after a command
+ *         that changed the image outside a transaction and after the
+ *         outermost commit.  Past DBG_HOLD_LIMIT bytes held, the layer
+ *         writes what it holds early (superblock state and file data in
+ *         free blocks: the image stays consistent, but is not
+ *         byte-identical any more if the transaction is then aborted)
  * and the filesystem handle on top (VX_OPEN_BORROW_IO: the session owns
  * the layers).  A read-write open never replays silently: a dirty
  * journal is reported, the session shows the recovered view, and
@@ -184,9 +187,11 @@ int dbg_release(struct dbg *d)
 {
 	int err;
 
-	if (!d->hold || !vx_io_holding(d->hold))
+	if (!d->hold || !vx_io_hold_bytes(d->hold))
 		return 0;
 	err = vx_io_hold_release(d->hold);
+	if (!err)	/* hold the next command's writes again */
+		err = vx_io_hold_start(d->hold);
 	if (err)
 		return dbg_fail(d, err, "writing the session's changes to %s "
 				"(the journal keeps the image consistent: "
@@ -239,6 +244,7 @@ int dbg_open(struct dbg *d, const char *path, bool write, bool cat)
 			dbg_fail(d, err, "%s", path);
 			goto out_close;
 		}
+		vx_io_hold_set_limit(d->hold, DBG_HOLD_LIMIT);
 		d->io = d->hold;
 	}
 	if (!cat && !write)

@@ -20,6 +20,10 @@
  *       in particular, holds on the device as it held above).
  *  (H3) after a release the layer passes everything through until
  *       vx_io_hold_start; closing a holding layer discards what it held.
+ *  (H4) with a limit set, a write that takes what is held past it
+ *       pushes everything held as a release would (H2) and goes on
+ *       holding: memory stays bounded, at the price of writing the
+ *       device before the caller decided to.
  * Memory: a copy of every held write plus the overlay's pages; callers
  * hold only what one transaction writes.
  */
@@ -42,8 +46,11 @@ struct hold_io {
 	struct hrec *recs;
 	size_t nrecs, crecs;
 	uint64_t bytes;
+	uint64_t limit;			/* push on its own past this (0: never) */
 	pthread_mutex_t lock;
 };
+
+static int push_locked(struct hold_io *h);
 
 static struct hold_io *to_h(struct vx_io *io)
 {
@@ -109,6 +116,13 @@ static int h_write(struct vx_io *io, uint64_t off, const void *buf,
 		err = vx_io_write(h->ov, off, buf, len);	/* (H1) */
 		if (!err)
 			err = add_rec(h, off, buf, len);
+		/* (H4) past the limit, what is held goes down now */
+		if (!err && h->limit && h->bytes > h->limit &&
+		    !(err = push_locked(h)))
+			err = vx_io_overlay_open(h->lower, 4096 <
+						 h->io.sector_size ?
+						 h->io.sector_size : 4096,
+						 &h->ov);
 	}
 	pthread_mutex_unlock(&h->lock);
 	return err;
@@ -205,16 +219,12 @@ int vx_io_hold_open(struct vx_io *lower, struct vx_io **out)
 	return 0;
 }
 
-int vx_io_hold_release(struct vx_io *io)
+/* write what is held down in order (H2), then drop it */
+static int push_locked(struct hold_io *h)
 {
-	struct hold_io *h = to_h(io);
 	int err = 0;
-	size_t i;
 
-	if (io->ops != &hold_ops)
-		return -EINVAL;
-	pthread_mutex_lock(&h->lock);
-	for (i = 0; i < h->nrecs && !err; i++)			/* (H2) */
+	for (size_t i = 0; i < h->nrecs && !err; i++)		/* (H2) */
 		err = h->recs[i].len ? vx_io_write(h->lower, h->recs[i].off,
 						   h->recs[i].data,
 						   h->recs[i].len) :
@@ -222,9 +232,27 @@ int vx_io_hold_release(struct vx_io *io)
 	if (!err && h->ov)
 		err = vx_io_flush(h->lower);
 	if (!err)
-		drop_recs(h);	/* (H3) passing through from here */
+		drop_recs(h);
+	return err;
+}
+
+int vx_io_hold_release(struct vx_io *io)
+{
+	struct hold_io *h = to_h(io);
+	int err;
+
+	if (io->ops != &hold_ops)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	err = push_locked(h);	/* (H3) passing through from here */
 	pthread_mutex_unlock(&h->lock);
 	return err;
+}
+
+void vx_io_hold_set_limit(struct vx_io *io, uint64_t bytes)
+{
+	if (io->ops == &hold_ops)
+		to_h(io)->limit = bytes;
 }
 
 uint64_t vx_io_hold_bytes(struct vx_io *io)

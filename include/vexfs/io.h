@@ -117,6 +117,9 @@ int vx_io_hold_open(struct vx_io *lower, struct vx_io **out);
  * first error: then the layer still holds everything, and the device
  * may hold a prefix of it) */
 int vx_io_hold_release(struct vx_io *io);
+/* vx_io_hold_set_limit - push what is held, in order, whenever it grows
+ * past @bytes, and go on holding (0: no limit, the default) */
+void vx_io_hold_set_limit(struct vx_io *io, uint64_t bytes);
 /* vx_io_hold_start - hold writes again (0, or -EINVAL: not a hold layer) */
 int vx_io_hold_start(struct vx_io *io);
 /* vx_io_hold_bytes - bytes held now; vx_io_holding - whether it holds */
