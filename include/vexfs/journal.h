@@ -1,6 +1,7 @@
 /*
  * journal.h: the write-ahead log in the journal region: writing committed
- * transactions, checkpointing them home, and recovery.
+ * transactions, checkpointing them home, recovery, and a read-only scan
+ * for inspection tools.
  *
  * Log format (the region's block 0 is the journal superblock, format.h;
  * log blocks are region blocks 1 .. journal_blocks-1, used circularly).
@@ -185,5 +186,101 @@ int vx_journal_checkpoint(struct vx_journal *j, struct vx_jrecovery *info);
  */
 int vx_journal_recover(struct vx_journal *j, unsigned flags,
 		       struct vx_jrecovery *info);
+
+/* ---- reading the log, for inspection (lib/journal_scan.c) ---- */
+
+/* what became of a transaction vx_journal_scan found */
+#define VX_JSCAN_COMMITTED	1	/* valid and live: recovery replays it */
+#define VX_JSCAN_CHECKPOINTED	2	/* valid, numbered before the live log:
+					 * already home (VX_JSCAN_ALL only) */
+#define VX_JSCAN_DISCARDED	3	/* valid, but not live: after one that
+					 * failed, or numbered past the live
+					 * log (VX_JSCAN_ALL only) */
+#define VX_JSCAN_PARTIAL	4	/* cut short: a block missing (not of
+					 * this transaction) or unreadable */
+#define VX_JSCAN_INVALID	5	/* a crc, header or field is wrong */
+
+/* vx_journal_scan flags */
+#define VX_JSCAN_ALL	0x1	/* also every log block past the live log:
+				 * older transactions and stale fragments */
+#define VX_JSCAN_DATA	0x2	/* also read the data runs: data tag crcs,
+				 * and the live scan applies (J7) */
+
+struct vx_jscan_tag {
+	vx_blk_t home;		/* home block; data tag: the run's first */
+	uint32_t flags;		/* VX_JT_* (data: run length - 1 << 16) */
+	uint32_t crc;		/* as stored in the tag */
+	uint32_t count;		/* blocks: 1, or the data run's length */
+	int crc_ok;		/* 1 the logged copy (data: the run in place)
+				 * matches crc, 0 it does not, -1 unchecked
+				 * (data tags without VX_JSCAN_DATA, blocks
+				 * the parse did not reach) */
+	uint64_t pos;		/* log block of the logged copy (0: none) */
+	uint64_t desc;		/* log block of the tag's descriptor */
+};
+
+/* one transaction, or a fragment of one; the arrays are the scan's and
+ * valid during the callback only */
+struct vx_jscan_txn {
+	uint64_t seq;			/* from its headers */
+	uint64_t pos;			/* log block where it starts */
+	uint64_t len;			/* log blocks read, commit included */
+	int state;			/* VX_JSCAN_* */
+	int error;			/* the first check that failed: VX_E*
+					 * or -errno; 0 when valid */
+	uint64_t bad_pos;		/* log block of that check (0: none) */
+	uint64_t commit_pos;		/* its commit block (0: none found) */
+	uint32_t commit_blocks;		/* blocks the commit says precede it */
+	uint32_t commit_crc;		/* crc stored in the commit block */
+	uint32_t computed_crc;		/* crc of the blocks read before it */
+	uint64_t batch;			/* first seq of its flush batch */
+	int64_t time_sec;		/* commit time */
+	uint32_t time_nsec;
+	size_t ntags;
+	const struct vx_jscan_tag *tags;
+	size_t nrevoke;			/* revoke ranges */
+	const vx_blk_t *revoke;		/* nrevoke pairs: first, count */
+	size_t ops_len;			/* well-formed op records (txn.h) */
+	const uint8_t *ops;
+	uint64_t nblocks_desc, nblocks_ops, nblocks_revoke;
+};
+
+/* the live log as recovery sees it */
+struct vx_jscan_info {
+	uint64_t tail, first_seq;	/* the journal superblock's */
+	uint64_t head;			/* past the last committed transaction
+					 * (tail if none; 0: log empty) */
+	uint64_t next_seq;		/* as vx_jrecovery's */
+	uint64_t live;			/* committed transactions */
+	int stop_reason;		/* 0: the live log ended; else the
+					 * error of the one that failed */
+	uint64_t stop_seq;		/* the sequence number expected there */
+	uint64_t stop_pos;		/* head, or the failed one's bad_pos */
+};
+
+/* a non-zero return stops the scan, which returns it */
+typedef int (*vx_jscan_fn)(void *ctx, const struct vx_jscan_txn *t);
+
+/*
+ * vx_journal_scan - report the transactions of the log to @fn, in log
+ * order, writing nothing.  First the live log from the tail, checked as
+ * recovery's scan checks it (J3, J5; J7 with VX_JSCAN_DATA): each one
+ * recovery would replay as COMMITTED, in sequence order, then the first
+ * one that failed (PARTIAL or INVALID, with its error).  With
+ * VX_JSCAN_ALL, then every other log block in circle order: each
+ * journal block of this filesystem found there starts a transaction or
+ * fragment, reported once (a log recovery emptied keeps no record of
+ * what it discarded: its leftovers read as CHECKPOINTED).
+ * @from_seq: report only transactions numbered from it (0: all).
+ * @info (may be NULL) is filled before the first call of @fn.
+ * Returns 0, -ENOMEM, @fn's non-zero value, or the first read error: the
+ * scan goes on past what it cannot read, except a data run (J7) of the
+ * last batch, which ends it before any report.  Not while another thread
+ * uses @j.
+ */
+int vx_journal_scan(struct vx_journal *j, unsigned flags, uint64_t from_seq,
+		    vx_jscan_fn fn, void *ctx, struct vx_jscan_info *info);
+/* vx_jscan_state_name - "committed", "checkpointed", ...; "?" if unknown */
+const char *vx_jscan_state_name(int state);
 
 #endif /* VEXFS_JOURNAL_H */
