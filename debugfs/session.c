@@ -118,13 +118,22 @@ static int open_view(struct dbg *d)
 		return err;
 	d->io = d->view;
 	d->jdirty = true;
-	fprintf(stderr, "debugfs.vexfs: %s: the journal holds %llu committed "
-		"transaction%s (%llu-%llu) not yet written home; showing the "
-		"image as recovery would leave it (run journal_recover with -w "
-		"to write them; -c shows the image as it is)\n", d->path,
-		(unsigned long long)info.txns, info.txns == 1 ? "" : "s",
-		(unsigned long long)info.first_seq,
-		(unsigned long long)info.last_seq);
+	if (info.txns)
+		fprintf(stderr, "debugfs.vexfs: %s: the journal holds %llu "
+			"committed transaction%s (%llu-%llu) not yet written "
+			"home; showing the image as recovery would leave it (run "
+			"journal_recover with -w to write them; -c shows the "
+			"image as it is)\n", d->path,
+			(unsigned long long)info.txns, info.txns == 1 ? "" : "s",
+			(unsigned long long)info.first_seq,
+			(unsigned long long)info.last_seq);
+	else
+		fprintf(stderr, "debugfs.vexfs: %s: the journal is not empty but "
+			"its first transaction (%llu) is not complete (%s): "
+			"recovery replays nothing and empties it (logdump shows "
+			"it; journal_recover with -w empties it)\n", d->path,
+			(unsigned long long)info.discarded_seq,
+			vx_strerror(info.discard_reason));
 	return read_super(d);
 }
 
