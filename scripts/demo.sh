@@ -9,7 +9,10 @@
 #                  mkfs/mkfs.vexfs -F -L demo -d demo/tree demo/vexfs.img
 # then shows mkfs's summary, the image's contents (tests/helpers/vxtree ls),
 # checks with `vxtree compare` that the image holds exactly the tree and
-# with `fsck.vexfs -fn` that it is consistent.
+# with `fsck.vexfs -fn` that it is consistent, then shows debugfs.vexfs:
+# `stats` and `ls`, a scripted transaction that is aborted (cmp proves
+# the image unchanged) and one that is committed and read back, and
+# checks the image again.
 # Any failing step stops the demo with a message and a non-zero status.
 set -uo pipefail
 
@@ -20,6 +23,7 @@ TREE=$DEMO/tree
 IMG=$DEMO/vexfs.img
 MKFS=mkfs/mkfs.vexfs
 FSCK=fsck/fsck.vexfs
+DEBUGFS=debugfs/debugfs.vexfs
 VXTREE=tests/helpers/vxtree
 
 # die MSG: report a failed step and stop.
@@ -66,7 +70,7 @@ make_tree() {
 		   status=none || return 1
 }
 
-step "build mkfs.vexfs, fsck.vexfs and vxtree" make -s "$MKFS" "$FSCK" "$VXTREE"
+step "build mkfs.vexfs, fsck.vexfs, debugfs.vexfs and vxtree" make -s "$MKFS" "$FSCK" "$DEBUGFS" "$VXTREE"
 
 rm -rf "$DEMO" || die "cannot remove the old $DEMO/"
 mkdir -p "$DEMO" || die "cannot create $DEMO/"
@@ -82,6 +86,21 @@ step "list the image" "$VXTREE" ls "$IMG"
 step "compare the image with $TREE" "$VXTREE" compare "$IMG" "$TREE"
 step "check the image (read-only, forced)" "$FSCK" -fn "$IMG"
 
+step "inspect it with debugfs.vexfs" "$DEBUGFS" -R "stats -h" -R "ls -l /" "$IMG"
+# a transaction that is aborted leaves the image byte for byte as it was
+cp "$IMG" "$DEMO/before.img" || die "cannot copy $IMG"
+printf '%s\n' begin "mkdir /scratch" "write $TREE/README.txt /scratch/copy" \
+	"rm /bin/hello" txn abort > "$DEMO/abort.script"
+step "run a transaction and abort it" "$DEBUGFS" -w -f "$DEMO/abort.script" "$IMG"
+step "the aborted transaction left nothing (cmp)" cmp "$IMG" "$DEMO/before.img"
+printf '%s\n' begin "mkdir /notes" "write $TREE/README.txt /notes/readme" \
+	"symlink /notes/latest readme" commit > "$DEMO/commit.script"
+step "run a transaction and commit it" "$DEBUGFS" -w -f "$DEMO/commit.script" "$IMG"
+step "read it back" "$DEBUGFS" -R "ls -l /notes" -R "cat /notes/latest" "$IMG"
+step "check the image again" "$FSCK" -fn "$IMG"
+rm -f "$DEMO/before.img"
+
 printf '\ndemo: %s holds exactly %s (vxtree compare found no difference,\n' \
 	"$IMG" "$TREE"
-printf 'demo: fsck.vexfs -fn found nothing to repair)\n'
+printf 'demo: fsck.vexfs -fn found nothing to repair, before and after the\n'
+printf 'demo: debugfs.vexfs transactions: the aborted one left no byte changed)\n'
