@@ -2,6 +2,8 @@
  * cmd.c: the command table of debugfs.vexfs, the tokenizer, the
  * dispatcher and the generated help.
  *
+ * (The tokenizer, dbg_split, is in split.c.)
+ *
  * Every command is one row: name, optional alias, handler, precondition
  * flags, usage and a one-line help.  The dispatcher checks the flags
  * once (an open device, a filesystem, -w, no open transaction, an
@@ -198,54 +200,6 @@ void dbg_getopt_reset(void)
 {
 	optind = 0;	/* glibc: full re-initialisation */
 	opterr = 0;
-}
-
-int dbg_split(const char *line, char ***argvp)
-{
-	size_t len = strlen(line);
-	char **argv = malloc((len / 2 + 2) * sizeof(char *) + len + 1);
-	char *out, quote;
-	const char *p = line;
-	int argc = 0;
-
-	if (!argv)
-		return -1;
-	out = (char *)(argv + len / 2 + 2);
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		argv[argc++] = out;
-		quote = 0;
-		for (; *p; p++) {
-			if (quote) {
-				if (*p == quote)
-					quote = 0;
-				else if (*p == '\\' && quote == '"' && p[1])
-					*out++ = *++p;
-				else
-					*out++ = *p;
-			} else if (*p == '\'' || *p == '"') {
-				quote = *p;
-			} else if (*p == '\\' && p[1]) {
-				*out++ = *++p;
-			} else if (*p == ' ' || *p == '\t' || *p == '\n' ||
-				   *p == '\r') {
-				break;
-			} else {
-				*out++ = *p;
-			}
-		}
-		*out++ = 0;
-		if (quote) {
-			free(argv);
-			return -1;
-		}
-	}
-	argv[argc] = NULL;
-	*argvp = argv;
-	return argc;
 }
 
 void dbg_usage(struct dbg *d, const struct dbg_cmd *c)
