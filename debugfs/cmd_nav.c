@@ -187,6 +187,21 @@ static int stat_checked(struct dbg *d, vx_ino_t ino, const char *what,
 	return err ? dbg_fail(d, err, "%s", what) : 0;
 }
 
+/* @arg, a symlink with attributes @a, followed to what it names; a
+ * symlink given as "<N>" has no directory to resolve its target from */
+static int follow_arg(struct dbg *d, const char *arg, vx_ino_t *ino,
+		      struct vx_attr *a)
+{
+	if (arg[0] == '<') {
+		dbg_err(d, "%s is a symlink; name it by a path to follow it",
+			arg);
+		return DBG_FAIL;
+	}
+	if (dbg_lookup(d, arg, true, ino) || stat_checked(d, *ino, arg, a))
+		return DBG_FAIL;
+	return 0;
+}
+
 /* ---- cd, pwd ---- */
 
 int cmd_cd(struct dbg *d, int argc, char **argv)
@@ -203,11 +218,8 @@ int cmd_cd(struct dbg *d, int argc, char **argv)
 		return DBG_FAIL;
 	if (stat_checked(d, ino, argv[1], &a))
 		return DBG_FAIL;
-	if (S_ISLNK(a.mode)) {
-		if (dbg_lookup(d, argv[1], true, &ino) ||
-		    stat_checked(d, ino, argv[1], &a))
-			return DBG_FAIL;
-	}
+	if (S_ISLNK(a.mode) && follow_arg(d, argv[1], &ino, &a))
+		return DBG_FAIL;
 	if (!S_ISDIR(a.mode))
 		return dbg_fail(d, -ENOTDIR, "%s", argv[1]);
 	path = dbg_dir_path(d, ino);
@@ -478,17 +490,22 @@ int cmd_stat(struct dbg *d, int argc, char **argv)
 
 /* ---- cat, blocks, bmap ---- */
 
-/* a regular file named by @arg (symlinks followed) */
+/* a regular file named by @arg (symlinks followed); anything else is
+ * refused naming what it is */
 static int regular_arg(struct dbg *d, const char *arg, vx_ino_t *ino,
 		       struct vx_attr *a)
 {
 	if (dbg_inode_arg(d, arg, ino) || stat_checked(d, *ino, arg, a))
 		return DBG_FAIL;
-	if (S_ISLNK(a->mode) && (dbg_lookup(d, arg, true, ino) ||
-				 stat_checked(d, *ino, arg, a)))
+	if (S_ISLNK(a->mode) && follow_arg(d, arg, ino, a))
 		return DBG_FAIL;
 	if (S_ISDIR(a->mode))
 		return dbg_fail(d, -EISDIR, "%s", arg);
+	if (!S_ISREG(a->mode)) {
+		dbg_err(d, "%s: a %s, not a regular file: it has no contents",
+			arg, type_word(a->mode));
+		return DBG_FAIL;
+	}
 	return 0;
 }
 
@@ -557,6 +574,7 @@ int cmd_blocks(struct dbg *d, int argc, char **argv)
 int cmd_bmap(struct dbg *d, int argc, char **argv)
 {
 	unsigned long long lblk;
+	struct vx_attr a;
 	vx_blk_t pblk;
 	uint64_t run;
 	vx_ino_t ino;
@@ -570,8 +588,14 @@ int cmd_bmap(struct dbg *d, int argc, char **argv)
 		dbg_err(d, "%s: not a logical block number", argv[2]);
 		return DBG_FAIL;
 	}
-	if (dbg_inode_arg(d, argv[1], &ino))
+	if (dbg_inode_arg(d, argv[1], &ino) ||
+	    stat_checked(d, ino, argv[1], &a))
 		return DBG_FAIL;
+	if (S_ISLNK(a.mode) && a.blocks == 0) {
+		dbg_err(d, "%s: a symlink whose target is kept in the inode "
+			"has no blocks", argv[1]);
+		return DBG_FAIL;
+	}
 	err = vx_bmap(d->fs, dbg_tx(d), ino, lblk, &pblk, &run);
 	if (err)
 		return dbg_fail(d, err, "%s: logical block %llu", argv[1], lblk);
