@@ -694,9 +694,10 @@ static int find_type(const char *s)
 int cmd_find(struct dbg *d, int argc, char **argv)
 {
 	struct find f = { .d = d };
-	const char *path = ".";
+	char dot[] = ".", *path = dot, *base;
 	struct vx_attr a;
 	vx_ino_t ino;
+	size_t n;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -718,8 +719,12 @@ int cmd_find(struct dbg *d, int argc, char **argv)
 	}
 	if (dbg_inode_arg(d, path, &ino) || stat_checked(d, ino, path, &a))
 		return DBG_FAIL;
-	find_match(&f, path, strrchr(path, '/') && path[1] ?
-		   strrchr(path, '/') + 1 : path, a.mode);
+	/* "/x/" is shown as "/x": its entries are "/x/NAME", not "/x//NAME" */
+	for (n = strlen(path); n > 1 && path[n - 1] == '/'; )
+		path[--n] = 0;
+	base = strrchr(path, '/');
+	base = base && path[1] ? base + 1 : path;
+	find_match(&f, path, base, a.mode);
 	if (S_ISDIR(a.mode))
 		find_walk(&f, path, ino, 0);
 	free(f.seen);
