@@ -7,10 +7,12 @@
  * layer.  vx_undo_apply (undo_apply.c) later puts the originals back.
  * The file format is in undo_int.h and man/vexfs.5 (UNDO FILES).
  *
- * Design: the layer owns the undo file's descriptor (only io code does
- * pwrite/fsync) and, under one mutex, the set of blocks saved so far (a
- * kmap from block + 1 to record index) and the list of saved blocks in
- * record order.  A write first saves the blocks it touches that are not
+ * Design: at open the layer reads block 0 (the UUID, and the block size
+ * when the caller leaves it to the filesystem), creates the undo file
+ * and writes its header durably.  The layer owns the undo file's
+ * descriptor (only io code does pwrite/fsync) and, under one mutex, the
+ * set of blocks saved so far (a kmap from block + 1 to record index) and
+ * the list of saved blocks in record order.  A write first saves the blocks it touches that are not
  * saved yet, in batches of about 1 MiB of records: each batch is read
  * from the lower device, written at the end of the undo file and
  * fdatasync'd; then the write goes to the lower device (outside the
@@ -434,10 +436,13 @@ static int sync_dir(const char *path)
 	return err;
 }
 
-/* the UUID of a VexFS superblock in block 0, if there is one */
-static int read_uuid(struct vx_io *lower, uint64_t size, struct undo_hdr *h)
+/* a VexFS superblock in block 0: its UUID into @h, its block size into
+ * *@fs_bsize (left alone when there is none) */
+static int read_super(struct vx_io *lower, struct undo_hdr *h,
+		      uint32_t *fs_bsize)
 {
-	size_t n = size < VX_UNDO_MAX_BSIZE ? (size_t)size : VX_UNDO_MAX_BSIZE;
+	size_t n = h->dev_size < VX_UNDO_MAX_BSIZE ? (size_t)h->dev_size
+						   : VX_UNDO_MAX_BSIZE;
 	struct vx_super sb;
 	uint8_t *buf;
 	int err;
@@ -450,30 +455,25 @@ static int read_uuid(struct vx_io *lower, uint64_t size, struct undo_hdr *h)
 	if (!err && vx_super_decode(buf, n, 0, &sb) == 0) {
 		h->flags |= UNDO_HF_UUID;
 		memcpy(h->fs_uuid, sb.hdr.uuid, 16);
+		*fs_bsize = 1u << sb.block_log;
 	}
 	free(buf);
 	return err;
 }
 
-/* write the header durably; sets u->seed and u->next_off */
-static int write_header(struct undo_io *u, const char *path)
+/* write the header @h durably; sets u->seed and u->next_off */
+static int write_header(struct undo_io *u, struct undo_hdr *h,
+			const char *path)
 {
-	struct undo_hdr h = {
-		.version = UNDO_VERSION,
-		.bsize = u->bsize,
-		.dev_size = u->orig_size,
-		.created = (int64_t)time(NULL),
-	};
 	uint8_t b[UNDO_HDR_SIZE];
 	int err;
 
-	if (getrandom(&h.nonce, sizeof(h.nonce), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(h.nonce))
-		h.nonce = (uint64_t)h.created ^ (uint64_t)(uintptr_t)u ^
-			  (uint64_t)getpid() << 32;
-	if ((err = read_uuid(u->lower, u->orig_size, &h)))
-		return err;
-	u->seed = undo_hdr_encode(b, &h);
+	h->created = (int64_t)time(NULL);
+	if (getrandom(&h->nonce, sizeof(h->nonce), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(h->nonce))
+		h->nonce = (uint64_t)h->created ^ (uint64_t)(uintptr_t)u ^
+			   (uint64_t)getpid() << 32;
+	u->seed = undo_hdr_encode(b, h);
 	if ((err = pwrite_all(u->fd, b, sizeof(b), 0)) ||
 	    (err = datasync(u->fd)) || (err = sync_dir(path)))
 		return err;
@@ -486,8 +486,8 @@ static int check_args(struct vx_io *lower, const char *path, uint32_t bsize,
 {
 	if (!lower || !lower->ops || !path || !*path || !out ||
 	    (flags & ~(VX_UNDO_OVERWRITE | VX_UNDO_OWN_LOWER)) ||
-	    bsize < VX_UNDO_MIN_BSIZE || bsize > VX_UNDO_MAX_BSIZE ||
-	    (bsize & (bsize - 1)))
+	    (bsize && (bsize < VX_UNDO_MIN_BSIZE ||
+		       bsize > VX_UNDO_MAX_BSIZE || (bsize & (bsize - 1)))))
 		return -EINVAL;
 	if (lower->flags & VX_IO_RDONLY)
 		return -EBADF;
@@ -496,9 +496,35 @@ static int check_args(struct vx_io *lower, const char *path, uint32_t bsize,
 	return 0;
 }
 
+/* what the file's header will say, and the block size (@bsize, or the
+ * filesystem's, or the default) */
+static int undo_setup(struct undo_io *u, uint32_t bsize, struct undo_hdr *h)
+{
+	uint32_t fs_bsize = VX_UNDO_DEFAULT_BSIZE;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->version = UNDO_VERSION;
+	if ((err = vx_io_get_size(u->lower, &h->dev_size)))
+		return err;
+	if (h->dev_size > UNDO_MAX_DEV)
+		return -EFBIG;
+	if ((err = read_super(u->lower, h, &fs_bsize)))
+		return err;
+	h->bsize = u->bsize = bsize ? bsize : fs_bsize;
+	u->orig_size = h->dev_size;
+	u->orig_blocks = undo_nblocks(u->orig_size, u->bsize);
+	u->batch_max = UNDO_BATCH_BYTES / undo_rec_size(u->bsize);
+	if (u->batch_max < 1)
+		u->batch_max = 1;
+	u->batch = malloc(u->batch_max * undo_rec_size(u->bsize));
+	return u->batch ? 0 : -ENOMEM;
+}
+
 int vx_io_undo_open(struct vx_io *lower, const char *path, uint32_t bsize,
 		    unsigned flags, struct vx_io **out)
 {
+	struct undo_hdr h;
 	struct undo_io *u;
 	bool created;
 	int err;
@@ -511,24 +537,13 @@ int vx_io_undo_open(struct vx_io *lower, const char *path, uint32_t bsize,
 	u->fd = -1;
 	u->lower = lower;
 	u->flags = flags;
-	u->bsize = bsize;
-	u->batch_max = UNDO_BATCH_BYTES / undo_rec_size(bsize);
-	if (u->batch_max < 1)
-		u->batch_max = 1;
-	err = -ENOMEM;
-	if (!(u->batch = malloc(u->batch_max * undo_rec_size(bsize))))
+	if ((err = undo_setup(u, bsize, &h)))
 		goto out_free;
-	if ((err = vx_io_get_size(lower, &u->orig_size)))
-		goto out_free;
-	err = -EFBIG;
-	if (u->orig_size > UNDO_MAX_DEV)
-		goto out_free;
-	u->orig_blocks = undo_nblocks(u->orig_size, bsize);
 	if ((u->fd = file_open(path, flags, &created)) < 0) {
 		err = u->fd;
 		goto out_free;
 	}
-	if ((err = write_header(u, path)))
+	if ((err = write_header(u, &h, path)))
 		goto out_close;
 	u->io.ops = &undo_ops;
 	u->io.sector_size = lower->sector_size;

@@ -114,6 +114,7 @@ static int rec_take(struct scan *s, uint64_t i)
 	r.blk = vx_get64(b + 16);
 	r.dcrc = vx_get32(b + 24);
 	r.acrc = 0;
+	/* (U6) the block lies below dev_size (<= 2^63 - 1): no overflow */
 	if (vx_get64(b + 8) != i ||
 	    r.blk >= undo_nblocks(s->h.dev_size, bsize) ||
 	    r.len != undo_blk_len(s->h.dev_size, bsize, r.blk))
@@ -122,6 +123,7 @@ static int rec_take(struct scan *s, uint64_t i)
 		return 0;	/* torn in its data */
 	if (kmap_get(&s->seen, r.blk + 1, &dup))
 		return VX_EUNDO_CORRUPT;
+	/* (U6) the list grows only with records that checked out */
 	if ((err = kmap_put(&s->seen, r.blk + 1, (int64_t)i)) ||
 	    (err = vx_grow((void **)&s->recs, &s->cap, s->n + 1,
 			   sizeof(*s->recs))))
@@ -201,6 +203,7 @@ static int scan_file(struct vx_io *file, struct scan *s)
 	    (err = hdr_decode(hb, &s->h)))
 		return err;
 	s->rsize = undo_rec_size(s->h.bsize);
+	/* (U6) one record at most 64 KiB + 32, whatever the file says */
 	if (!(s->buf = malloc(s->rsize)))
 		return -ENOMEM;
 	for (;;) {

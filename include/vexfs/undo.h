@@ -28,6 +28,7 @@
 
 #define VX_UNDO_MIN_BSIZE	512u
 #define VX_UNDO_MAX_BSIZE	65536u
+#define VX_UNDO_DEFAULT_BSIZE	4096u	/* bsize 0 and no VexFS in block 0 */
 
 /* what vx_undo_apply found on the device (vx_undo_info.dev_state) */
 enum vx_undo_dev_state {
@@ -74,7 +75,9 @@ struct vx_undo_info {
  *         own file is refused (-EINVAL).  It is locked (OFD write lock)
  *         while the layer is open: VX_ELOCKED when another holds it.
  * @bsize: undo block size, a power of two from 512 to 65536 (tools pass
- *         the filesystem's block size).
+ *         the filesystem's block size); 0: the block size of the VexFS
+ *         superblock in block 0, or VX_UNDO_DEFAULT_BSIZE when there is
+ *         none.
  * @flags: VX_UNDO_OVERWRITE, VX_UNDO_OWN_LOWER.
  * @out:   receives the layer.
  * Saved originals are written and fdatasync'd before the write that
