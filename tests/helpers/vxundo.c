@@ -14,8 +14,8 @@
  *
  *   vxundo write [--bsize N] [--overwrite] [--abort] DEVICE UNDOFILE
  *	       OFFSET HEXBYTES [OFFSET HEXBYTES...]
- *	open DEVICE, put the undo layer over it (undo blocks of N bytes,
- *	default 4096) and write each HEXBYTES ("deadbeef") at its OFFSET
+ *	open DEVICE, put the undo layer over it (undo blocks of N bytes;
+ *	default: the filesystem's block size, 4096 without one) and write each HEXBYTES ("deadbeef") at its OFFSET
  *	(decimal or 0x hex; past the end extends an image file), then
  *	close.  --abort exits after the writes without closing anything,
  *	as a tool that crashed: the undo file stays incomplete.
@@ -176,7 +176,7 @@ static int cmd_write(int argc, char **argv)
 {
 	bool abort_after = false;
 	unsigned flags = 0;
-	uint64_t bsize = 4096;
+	uint64_t bsize = 0;	/* the filesystem's */
 	struct vx_io *dev, *u;
 	int i, err, e;
 
