@@ -5,20 +5,28 @@
  *
  * They work on blocks of the device (d->io, under the filesystem handle)
  * and so need only an open device: with -c they work on an image whose
- * filesystem no longer opens.  Fields are named as in format.h's tables
- * (struct vx_super with its metadata header, struct vx_inode), with their
- * byte offsets and widths; both set commands patch those bytes in place
- * and then reseal: the superblock's metadata crc with vx_mhdr_seal, an
- * inode's crc by format.h's rule (crc32c of the UUID continued over the
- * slot with its crc taken as 0).  For a block or slot that decodes this
- * is byte for byte what vx_super_encode / vx_inode_encode write, and it
- * also works on one that does not decode (a damaged field can be set
- * back).  -n skips the reseal, leaving the old crc: damage for tests.
+ * filesystem no longer opens (set_inode_field then takes <INO>, its slot
+ * found from the superblock's geometry).  Fields are named as in
+ * format.h's tables (struct vx_super with its metadata header, struct
+ * vx_inode, and extent[N].* / index[N].* of the inline area), with their
+ * byte offsets and widths; values are numbers (decimal or 0x; mode in
+ * octal; the *_sec times signed) checked against the field's width,
+ * strings for label and creator, 32 hex digits for uuid, hex bytes for
+ * area (the rest of it zero-filled).  Both set commands patch the bytes
+ * in place and then reseal: the superblock's metadata crc with
+ * vx_mhdr_seal, an inode's crc by format.h's rule (crc32c of the UUID
+ * continued over the slot with its crc taken as 0).  On a block the
+ * library wrote this is what vx_super_encode / vx_inode_encode would
+ * write with the new value, and it also works on one that no longer
+ * decodes (a damaged field can be set back).  -n skips the reseal,
+ * leaving the old crc: damage for tests.  -l lists the fields and only
+ * reads, so it needs no -w.  The backups are never written.
  *
  * Invariants of the writing commands (set_*, zap_block):
  *  (L1) the filesystem is closed before the block is read and written,
  *       so nothing it caches or writes when closing lands over the
- *       change, and opened again after it (dbg_reopen_fs);
+ *       change, and opened again after it (dbg_reopen_fs); the change
+ *       then goes to the device, past the session's hold layer;
  *  (L2) after set_super_value it is opened read-only: a read-write open
  *       rewrites the superblock (mount count, clean bit, free counts,
  *       write time) and the value written would not stay; `open -w`
@@ -26,7 +34,8 @@
  *  (L3) a session showing a dirty journal replayed in memory refuses
  *       them: the device under that view is not what the view shows.
  * check runs the checker core read-only (an overlay over d->io, every
- * answer no) after dbg_sync_for_raw, so what is committed is checked.
+ * answer no) after dbg_sync_for_raw, so what is committed is checked;
+ * it fails when it finds anything, so a script can assert a clean image.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -92,18 +101,32 @@ static const struct field *field_find(const struct field *t, const char *n)
 }
 
 /* the inline area's entries: extent[N].lblk|pblk|len|flags (N < 5),
- * index[N].lblk|child (N < 8); the name is kept in @name */
+ * index[N].lblk|child (N < 8) */
+static const struct inl {
+	const char *what, *sub;
+	unsigned short off, w, size, max;
+} inline_tab[] = {
+	{ "extent", "lblk", 0, 8, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
+	{ "extent", "pblk", 8, 8, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
+	{ "extent", "len", 16, 4, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
+	{ "extent", "flags", 20, 4, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
+	{ "index", "lblk", 0, 8, VX_INDEX_SIZE, VX_INLINE_INDEX },
+	{ "index", "child", 8, 8, VX_INDEX_SIZE, VX_INLINE_INDEX },
+	{ NULL, NULL, 0, 0, 0, 0 } };
+
+/* entry @i of @t as a field named in @name */
+static const struct field *inline_at(const struct inl *t, unsigned i,
+				     struct field *f, char name[64])
+{
+	snprintf(name, 64, "%s[%u].%s", t->what, i, t->sub);
+	*f = (struct field){ name, (unsigned short)(128 + i * t->size +
+				t->off), t->w, F_DEC, false };
+	return f;
+}
+
 static const struct field *inline_field(const char *s, struct field *f,
 					char name[64])
 {
-	static const struct { const char *what, *sub; unsigned short off, w,
-		size, max; } t[] = {
-		{ "extent", "lblk", 0, 8, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
-		{ "extent", "pblk", 8, 8, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
-		{ "extent", "len", 16, 4, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
-		{ "extent", "flags", 20, 4, VX_EXTENT_SIZE, VX_INLINE_EXTENTS },
-		{ "index", "lblk", 0, 8, VX_INDEX_SIZE, VX_INLINE_INDEX },
-		{ "index", "child", 8, 8, VX_INDEX_SIZE, VX_INLINE_INDEX } };
 	char what[8], sub[8];
 	unsigned i;
 	int end = -1;
@@ -111,15 +134,10 @@ static const struct field *inline_field(const char *s, struct field *f,
 	if (sscanf(s, "%7[a-z][%u].%7[a-z]%n", what, &i, sub, &end) != 3 ||
 	    end < 0 || s[end])
 		return NULL;
-	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
-		if (strcmp(t[k].what, what) || strcmp(t[k].sub, sub) ||
-		    i >= t[k].max)
-			continue;
-		snprintf(name, 64, "%s[%u].%s", what, i, sub);
-		*f = (struct field){ name, (unsigned short)(128 + i * t[k].size +
-					t[k].off), t[k].w, F_DEC, false };
-		return f;
-	}
+	for (const struct inl *t = inline_tab; t->what; t++)
+		if (!strcmp(t->what, what) && !strcmp(t->sub, sub) &&
+		    i < t->max)
+			return inline_at(t, i, f, name);
 	return NULL;
 }
 
@@ -171,9 +189,11 @@ static void fmt_field(const uint8_t *base, const struct field *f, char *out,
 		return;
 	}
 	v = get_n(p, f->width);
-	snprintf(out, n, f->kind == F_HEX ? "0x%llx" : f->kind == F_OCT ?
-		 "0%llo" : f->kind == F_SIGNED ? "%lld" : "%llu",
-		 (unsigned long long)v);
+	if (f->kind == F_SIGNED)
+		snprintf(out, n, "%lld", (long long)v);
+	else
+		snprintf(out, n, f->kind == F_HEX ? "0x%llx" : f->kind == F_OCT ?
+			 "0%llo" : "%llu", (unsigned long long)v);
 }
 
 static int hexval(char c)
@@ -234,16 +254,16 @@ bad:
 	if (f->kind == F_STR)
 		dbg_err(d, "%s: '%s' is longer than %u bytes", f->name, s,
 			f->width);
-	else if (f->kind == F_UUID)
-		dbg_err(d, "%s: '%s' is not a UUID (32 hex digits, dashes "
-			"allowed)", f->name, s);
-	else if (f->kind == F_BYTES)
-		dbg_err(d, "%s: '%s' is not up to %u bytes of hex digits (two "
-			"per byte)", f->name, s, f->width);
+	else if (f->kind == F_UUID || f->kind == F_BYTES)
+		dbg_err(d, "%s: '%s' is not %s", f->name, s, f->kind == F_UUID ?
+			"a UUID (32 hex digits, dashes allowed)" :
+			"up to 128 bytes of hex digits (two per byte)");
+	else if (f->kind == F_SIGNED)
+		dbg_err(d, "%s: '%s' is not a number from -2^63 to 2^63-1",
+			f->name, s);
 	else
-		dbg_err(d, "%s: '%s' is not a number from %s to %llu", f->name,
-			s, f->kind == F_SIGNED ? "-2^63" : "0",
-			f->kind == F_SIGNED ? (unsigned long long)INT64_MAX : max);
+		dbg_err(d, "%s: '%s' is not a number from 0 to %llu", f->name,
+			s, max);
 	return DBG_FAIL;
 }
 
@@ -287,10 +307,12 @@ static int raw_begin(struct dbg *d)
 	err = vx_fs_close(d->fs);	/* (L1) */
 	d->fs = NULL;
 	d->rw = false;
-	if (err)
-		return dbg_fail(d, err, "closing the filesystem on %s before "
-				"writing to it", d->path);
-	return 0;
+	if (!err)
+		return 0;
+	dbg_fail(d, err, "closing the filesystem on %s before writing to it",
+		 d->path);
+	dbg_reopen_fs(d);
+	return DBG_FAIL;
 }
 
 /* after the write (@err: how it went): (L1) the filesystem opened again,
@@ -311,32 +333,23 @@ static int raw_end(struct dbg *d, int err, bool rdonly, bool was_rw)
 	return err ? DBG_FAIL : dbg_release(d);
 }
 
-static int dev_blocks(struct dbg *d, uint32_t bs, uint64_t *n)
-{
-	uint64_t size;
-	int err = vx_io_get_size(d->io, &size);
-
-	if (err)
-		return dbg_fail(d, err, "size of %s", d->path);
-	*n = size / bs;
-	return 0;
-}
-
 /* block number argument, inside the device */
 static int block_arg(struct dbg *d, const char *s, uint32_t bs, vx_blk_t *b)
 {
 	unsigned long long v;
-	uint64_t n = 0;
+	uint64_t size;
+	int err;
 
-	if (dev_blocks(d, bs, &n))
-		return DBG_FAIL;
 	if (dbg_number(s, UINT64_MAX, &v)) {
 		dbg_err(d, "%s: not a block number", s);
 		return DBG_FAIL;
 	}
-	if (v >= n) {
+	if ((err = vx_io_get_size(d->io, &size)))
+		return dbg_fail(d, err, "size of %s", d->path);
+	if (v >= size / bs) {
 		dbg_err(d, "block %llu is beyond the end of %s (%llu blocks of "
-			"%u bytes)", v, d->path, (unsigned long long)n, bs);
+			"%u bytes)", v, d->path, (unsigned long long)(size / bs),
+			bs);
 		return DBG_FAIL;
 	}
 	*b = v;
@@ -395,7 +408,7 @@ static void decode_header(struct dbg *d, const uint8_t *p, uint32_t bs,
 	crc = vx_crc32c(vx_crc32c(crc, zero, 4), p + 12, bs - 12);
 	err = vx_mhdr_check(p, bs, (uint16_t)type, blk,
 			    d->have_sb ? d->sb.hdr.uuid : NULL, NULL);
-	fmt_field(p, &super_fields[6], uuid, sizeof(uuid));
+	fmt_field(p, field_find(super_fields, "uuid"), uuid, sizeof(uuid));
 	printf("metadata header:\n  magic  0x%08x\n  type   %u (%s)\n"
 	       "  flags  0x%x\n  crc    0x%08x stored, 0x%08x computed (%s)\n"
 	       "  blkno  %llu%s\n  seq    %llu\n  uuid   %s%s\n  check  %s\n",
@@ -449,16 +462,19 @@ usage:
 
 /* ---- set_super_value, set_inode_field ---- */
 
-struct setreq {
-	const char *what;		/* "superblock", "inode 12" */
-	const struct field *f;
-	uint8_t val[VX_INLINE_AREA];
-	bool noseal;
+/* what a set command changes: a structure at byte @off of block @blk */
+struct target {
+	char what[48];			/* "superblock", "inode 12" */
+	const struct field *tab;	/* its fields */
+	vx_blk_t blk;
+	unsigned off;
+	uint32_t bs;			/* bytes of the block */
+	bool inode;
 };
 
 /* options shared by the two set commands: -l, -n; @nargs after them */
-static int set_opts(struct dbg *d, int argc, char **argv, bool *list,
-		    bool *noseal, int nargs)
+static int set_opts(int argc, char **argv, bool *list, bool *noseal,
+		    int nargs)
 {
 	int ch;
 
@@ -475,100 +491,147 @@ static int set_opts(struct dbg *d, int argc, char **argv, bool *list,
 	return argc - optind == (*list ? nargs - 2 : nargs) ? 0 : -1;
 }
 
-/* the field and value of a set request; prints errors */
-static int set_parse(struct dbg *d, const struct field *tab, bool inode,
-		     const char *name, const char *value, struct setreq *r,
-		     struct field *tmp, char tmpname[64])
+/* field @fv[0] of @t, its value @fv[1] parsed into @val; prints errors */
+static const struct field *set_parse(struct dbg *d, const struct target *t,
+				     char **fv, bool noseal, uint8_t *val,
+				     struct field *tmp, char tmpname[64])
 {
-	r->f = field_find(tab, name);
-	if (!r->f && inode)
-		r->f = inline_field(name, tmp, tmpname);
-	if (!r->f) {
-		dbg_err(d, "%s: no such %s field (%s -l lists them)", name,
-			inode ? "inode" : "superblock",
-			inode ? "set_inode_field" : "set_super_value");
-		return DBG_FAIL;
+	const struct field *f = field_find(t->tab, fv[0]);
+
+	if (!f && t->inode)
+		f = inline_field(fv[0], tmp, tmpname);
+	if (!f) {
+		dbg_err(d, "%s: no such %s field (%s -l lists them)", fv[0],
+			t->inode ? "inode" : "superblock",
+			t->inode ? "set_inode_field" : "set_super_value");
+		return NULL;
 	}
-	if (r->f->sealed && !r->noseal) {
+	if (f->sealed && !noseal) {
 		dbg_err(d, "%s: the crc is computed when the change is sealed; "
-			"set it with -n", name);
-		return DBG_FAIL;
+			"set it with -n", fv[0]);
+		return NULL;
 	}
-	return parse_value(d, r->f, value, r->val);
+	return parse_value(d, f, fv[1], val) ? NULL : f;
 }
 
-/* patch the field at @base, print the change */
-static void set_apply(uint8_t *base, const struct setreq *r)
+/* crc of an inode slot (format.h): crc32c(uuid) continued over the slot,
+ * its crc field taken as 0 */
+static uint32_t inode_crc(const uint8_t *slot, const uint8_t *uuid)
+{
+	static const uint8_t zero[4];
+	uint32_t crc = vx_crc32c(0, uuid, 16);
+
+	crc = vx_crc32c(crc, slot, 4);
+	crc = vx_crc32c(crc, zero, 4);
+	return vx_crc32c(crc, slot + 8, VX_INODE_SIZE - 8);
+}
+
+static void list_inode(const uint8_t *slot)
+{
+	unsigned n = vx_get16(slot + 118);
+	const char *what = vx_get16(slot + 116) ? "index" : "extent";
+	char name[64], v[32];
+	struct field f;
+
+	list_fields(slot, inode_fields);
+	if (vx_get32(slot + 52) & VX_IF_INLINE_DATA)
+		return;		/* the area holds a symlink target */
+	for (unsigned i = 0; i < n; i++) {
+		for (const struct inl *t = inline_tab; t->what; t++) {
+			if (strcmp(t->what, what) || i >= t->max)
+				continue;
+			fmt_field(slot, inline_at(t, i, &f, name), v,
+				  sizeof(v));
+			printf("%-20s %s\n", name, v);
+		}
+	}
+}
+
+/* patch field @f with @val in @t's block @buf, print the change, reseal
+ * unless @noseal */
+static void set_apply(struct dbg *d, const struct target *t,
+		      const struct field *f, const uint8_t *val, bool noseal,
+		      uint8_t *buf)
 {
 	char old[2 * VX_INLINE_AREA + 8], new[sizeof(old)];
+	uint8_t *p = buf + t->off;
 
-	fmt_field(base, r->f, old, sizeof(old));
-	memcpy(base + r->f->off, r->val, r->f->width);
-	fmt_field(base, r->f, new, sizeof(new));
-	printf("%s: %s %s -> %s%s\n", r->what, r->f->name, old, new,
-	       r->noseal ? " (crc left as it was)" : "");
+	fmt_field(p, f, old, sizeof(old));
+	memcpy(p + f->off, val, f->width);
+	fmt_field(p, f, new, sizeof(new));
+	printf("%s: %s %s -> %s%s\n", t->what, f->name, old, new,
+	       noseal ? " (crc left as it was)" : "");
+	if (noseal)
+		return;
+	if (t->inode)
+		vx_put32(p + 4, inode_crc(p, d->sb.hdr.uuid));
+	else
+		vx_mhdr_seal(buf, t->bs);
 }
 
-/* block size of block 0 as the raw primary says it, if it can */
-static uint32_t super_bsize(struct dbg *d)
+/* list @t's fields, or set @fv[0] to @fv[1] (L1-L3) */
+static int set_run(struct dbg *d, const struct target *t, bool list,
+		   bool noseal, char **fv)
 {
-	uint8_t head[64];
-	uint32_t log;
+	uint8_t val[VX_INLINE_AREA], *buf;
+	bool was_rw = d->rw;
+	const struct field *f = NULL;
+	struct field tmp;
+	char tmpname[64];
+	int err;
 
-	if (d->have_sb || vx_io_read(d->io, 0, head, sizeof(head)))
-		return dbg_bsize(d);
-	log = vx_get32(head + 52);
-	return log >= VX_MIN_BLOCK_LOG && log <= VX_MAX_BLOCK_LOG ? 1u << log :
-	       dbg_bsize(d);
+	if (!list && !(f = set_parse(d, t, fv, noseal, val, &tmp, tmpname)))
+		return DBG_FAIL;
+	if (!(buf = malloc(t->bs)))
+		return dbg_fail(d, -ENOMEM, "%s", t->what);
+	if (list)
+		dbg_sync_for_raw(d);
+	else if (raw_begin(d)) {
+		free(buf);
+		return DBG_FAIL;
+	}
+	err = vx_io_read(d->io, t->blk * t->bs, buf, t->bs);
+	if (err) {
+		dbg_fail(d, err, "%s: reading block %llu", t->what,
+			 (unsigned long long)t->blk);
+	} else if (list && t->inode) {
+		list_inode(buf + t->off);
+	} else if (list) {
+		list_fields(buf + t->off, t->tab);
+	} else {
+		set_apply(d, t, f, val, noseal, buf);
+		err = vx_io_write(d->io, t->blk * t->bs, buf, t->bs);
+		if (!err)
+			err = vx_io_flush(d->io);
+		if (err)
+			dbg_fail(d, err, "%s: writing block %llu", t->what,
+				 (unsigned long long)t->blk);
+	}
+	free(buf);
+	if (list)
+		return err ? DBG_FAIL : 0;
+	return raw_end(d, err, !t->inode, was_rw);
 }
 
 int cmd_set_super_value(struct dbg *d, int argc, char **argv)
 {
-	struct setreq r = { .what = "superblock" };
-	struct field tmp;
-	char tmpname[64];
-	uint32_t bs = super_bsize(d);
-	uint8_t *buf = malloc(bs);
-	bool list, was_rw;
-	int err, ret = DBG_FAIL;
+	struct target t = { .what = "superblock", .tab = super_fields,
+			    .bs = dbg_bsize(d) };
+	uint8_t head[64];
+	uint32_t log;
+	bool list, noseal;
 
-	if (!buf)
-		return dbg_fail(d, -ENOMEM, "superblock");
-	if (set_opts(d, argc, argv, &list, &r.noseal, 2)) {
+	if (set_opts(argc, argv, &list, &noseal, 2)) {
 		dbg_usage(d, dbg_find_cmd("set_super_value"));
-		goto out;
+		return DBG_FAIL;
 	}
-	was_rw = d->rw;
-	if (!list && (set_parse(d, super_fields, false, argv[optind],
-				argv[optind + 1], &r, &tmp, tmpname) ||
-		      raw_begin(d)))
-		goto out;
-	if (list)
-		dbg_sync_for_raw(d);
-	err = vx_io_read(d->io, 0, buf, bs);
-	if (err) {
-		dbg_fail(d, err, "reading the superblock of %s", d->path);
-		goto out_reopen;
+	/* a primary that does not decode: its own block size, if sane */
+	if (!d->have_sb && !vx_io_read(d->io, 0, head, sizeof(head))) {
+		log = vx_get32(head + 52);
+		if (log >= VX_MIN_BLOCK_LOG && log <= VX_MAX_BLOCK_LOG)
+			t.bs = 1u << log;
 	}
-	if (list) {
-		list_fields(buf, super_fields);
-		ret = 0;
-		goto out;
-	}
-	set_apply(buf, &r);
-	if (!r.noseal)
-		vx_mhdr_seal(buf, bs);
-	err = vx_io_write(d->io, 0, buf, bs);
-	if (!err)
-		err = vx_io_flush(d->io);
-	if (err)
-		dbg_fail(d, err, "writing the superblock of %s", d->path);
-out_reopen:
-	if (!list)
-		ret = raw_end(d, err, true, was_rw);
-out:
-	free(buf);
-	return ret;
+	return set_run(d, &t, list, noseal, argv + optind);
 }
 
 /* inode @ino's slot: its inode-table block and byte offset there, from
@@ -619,59 +682,14 @@ static int sif_ino(struct dbg *d, const char *arg, vx_ino_t *ino)
 	return dbg_lookup(d, arg, false, ino);
 }
 
-/* crc of an inode slot (format.h): crc32c(uuid) continued over the slot,
- * its crc field taken as 0 */
-static uint32_t inode_crc(const uint8_t *slot, const uint8_t *uuid)
-{
-	static const uint8_t zero[4];
-	uint32_t crc = vx_crc32c(0, uuid, 16);
-
-	crc = vx_crc32c(crc, slot, 4);
-	crc = vx_crc32c(crc, zero, 4);
-	return vx_crc32c(crc, slot + 8, VX_INODE_SIZE - 8);
-}
-
-static void list_inode(const uint8_t *slot)
-{
-	static const char *const ext[] = { "lblk", "pblk", "len", "flags" };
-	static const char *const idx[] = { "lblk", "child" };
-	unsigned depth = vx_get16(slot + 116), n = vx_get16(slot + 118);
-	bool index = depth > 0;
-	char name[64], spec[64], v[32];
-	struct field f;
-
-	list_fields(slot, inode_fields);
-	if (vx_get32(slot + 52) & VX_IF_INLINE_DATA)
-		return;		/* the area holds a symlink target */
-	if (n > (index ? VX_INLINE_INDEX : VX_INLINE_EXTENTS))
-		n = index ? VX_INLINE_INDEX : VX_INLINE_EXTENTS;
-	for (unsigned i = 0; i < n; i++) {
-		for (unsigned k = 0; k < (index ? 2u : 4u); k++) {
-			snprintf(spec, sizeof(spec), "%s[%u].%s",
-				 index ? "index" : "extent", i,
-				 index ? idx[k] : ext[k]);
-			if (!inline_field(spec, &f, name))
-				continue;
-			fmt_field(slot, &f, v, sizeof(v));
-			printf("%-20s %s\n", name, v);
-		}
-	}
-}
-
 int cmd_set_inode_field(struct dbg *d, int argc, char **argv)
 {
-	struct setreq r = { 0 };
-	char what[48], tmpname[64];
-	uint32_t bs = dbg_bsize(d);
-	struct field tmp;
-	vx_blk_t blk;
-	unsigned off;
+	struct target t = { .tab = inode_fields, .bs = dbg_bsize(d),
+			    .inode = true };
+	bool list, noseal;
 	vx_ino_t ino;
-	uint8_t *buf;
-	bool list;
-	int err;
 
-	if (set_opts(d, argc, argv, &list, &r.noseal, 3)) {
+	if (set_opts(argc, argv, &list, &noseal, 3)) {
 		dbg_usage(d, dbg_find_cmd("set_inode_field"));
 		return DBG_FAIL;
 	}
@@ -682,41 +700,9 @@ int cmd_set_inode_field(struct dbg *d, int argc, char **argv)
 	}
 	if (sif_ino(d, argv[optind], &ino))
 		return DBG_FAIL;
-	snprintf(what, sizeof(what), "inode %llu", (unsigned long long)ino);
-	r.what = what;
-	if (!list && set_parse(d, inode_fields, true, argv[optind + 1],
-			       argv[optind + 2], &r, &tmp, tmpname))
-		return DBG_FAIL;
-	slot_of(&d->sb, ino, &blk, &off);
-	buf = malloc(bs);
-	if (!buf)
-		return dbg_fail(d, -ENOMEM, "%s", what);
-	if (list)
-		dbg_sync_for_raw(d);
-	else if (raw_begin(d)) {
-		free(buf);
-		return DBG_FAIL;
-	}
-	err = dbg_read_block(d, blk, buf);
-	if (err) {
-		dbg_fail(d, err, "reading %s's slot (block %llu)", what,
-			 (unsigned long long)blk);
-	} else if (list) {
-		list_inode(buf + off);
-	} else {
-		set_apply(buf + off, &r);
-		if (!r.noseal)
-			vx_put32(buf + off + 4, inode_crc(buf + off,
-							  d->sb.hdr.uuid));
-		err = dbg_write_block(d, blk, buf);
-		if (err)
-			dbg_fail(d, err, "writing %s's slot (block %llu)", what,
-				 (unsigned long long)blk);
-	}
-	free(buf);
-	if (!list)
-		return raw_end(d, err, false, false);
-	return err ? DBG_FAIL : 0;
+	snprintf(t.what, sizeof(t.what), "inode %llu", (unsigned long long)ino);
+	slot_of(&d->sb, ino, &t.blk, &t.off);
+	return set_run(d, &t, list, noseal, argv + optind + 1);
 }
 
 /* ---- zap_block ---- */
