@@ -29,7 +29,9 @@
  *       recovery, the log's capacity; the rest pass only blocks no
  *       reported transaction covers.  No log block belongs to two
  *       reported transactions, each is read a bounded number of times,
- *       and memory is bounded by the region's size.
+ *       and memory is bounded by the region's size.  Data runs are read
+ *       for (J7) as recovery reads them, and for crc_ok up to as many
+ *       blocks as the filesystem has.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -59,6 +61,7 @@ struct ltxn {
 struct jscan {
 	struct vx_journal *j;
 	bool read_data;			/* parse_txn checks data runs */
+	uint64_t data_left;		/* data blocks it may still read */
 	uint8_t *blk;
 	int ioerr;			/* the first read error met */
 	/* the transaction parse_txn read last */
@@ -113,7 +116,9 @@ static bool tag_ok(const struct vx_journal *j, const struct vx_jscan_tag *t)
 	return jl_home_ok(j, t->home) && !(t->flags & ~VX_JT_ESCAPED);
 }
 
-/* crc_ok of the data tags [first, first + n): the runs as they are now */
+/* crc_ok of the data tags [first, first + n): the runs as they are now,
+ * as long as the scan has read fewer data blocks than the filesystem
+ * holds (S3: a hostile log could name its runs again and again) */
 static void check_runs(struct jscan *s, size_t first, size_t n)
 {
 	for (size_t i = first; s->read_data && i < first + n; i++) {
@@ -121,8 +126,11 @@ static void check_runs(struct jscan *s, size_t first, size_t n)
 		uint32_t crc;
 		int err = 0;
 
-		if ((tag->flags & VX_JT_DATA) && tag_ok(s->j, tag) &&
-		    !(err = jl_data_crc(s->j, tag->home, tag->count, &crc)))
+		if (!(tag->flags & VX_JT_DATA) || !tag_ok(s->j, tag) ||
+		    tag->count > s->data_left)
+			continue;
+		s->data_left -= tag->count;
+		if (!(err = jl_data_crc(s->j, tag->home, tag->count, &crc)))
 			tag->crc_ok = crc == tag->crc;
 		if (err && !s->ioerr)
 			s->ioerr = err;
@@ -583,13 +591,15 @@ int vx_journal_scan(struct vx_journal *j, unsigned flags, uint64_t from_seq,
 	}
 	fill_info(&s, info, (size_t)n, bad, seq);
 	s.read_data = data;
+	s.data_left = j->fs_blocks;
 	err = report_live(&s, (size_t)n, bad, from_seq, fn, ctx, &covered);
-	if (!err && (flags & VX_JSCAN_ALL))
-		err = walk_rest(&s, j->js.tail ? advance(j, j->js.tail, covered)
-					       : 1,
-				jl_cap(j) - covered,
-				j->js.tail ? j->js.first_seq : j->next_seq,
+	if (!err && (flags & VX_JSCAN_ALL) && j->js.tail)
+		err = walk_rest(&s, advance(j, j->js.tail, covered),
+				jl_cap(j) - covered, j->js.first_seq,
 				from_seq, fn, ctx);
+	else if (!err && (flags & VX_JSCAN_ALL))	/* an empty log */
+		err = walk_rest(&s, 1, jl_cap(j), j->next_seq, from_seq, fn,
+				ctx);
 	if (!err)
 		err = s.ioerr;	/* like recovery: the first, at the end */
 out:
@@ -605,15 +615,8 @@ out:
 
 const char *vx_jscan_state_name(int state)
 {
-	static const char *const names[] = {
-		[VX_JSCAN_COMMITTED] = "committed",
-		[VX_JSCAN_CHECKPOINTED] = "checkpointed",
-		[VX_JSCAN_DISCARDED] = "discarded",
-		[VX_JSCAN_PARTIAL] = "partial",
-		[VX_JSCAN_INVALID] = "invalid",
-	};
+	static const char *const names[] = { "?", "committed",
+		"checkpointed", "discarded", "partial", "invalid" };
 
-	if (state < 1 || state > VX_JSCAN_INVALID)
-		return "?";
-	return names[state];
+	return state >= 1 && state <= VX_JSCAN_INVALID ? names[state] : "?";
 }

@@ -213,8 +213,9 @@ struct vx_jscan_tag {
 	uint32_t count;		/* blocks: 1, or the data run's length */
 	int crc_ok;		/* 1 the logged copy (data: the run in place)
 				 * matches crc, 0 it does not, -1 unchecked
-				 * (data tags without VX_JSCAN_DATA, blocks
-				 * the parse did not reach) */
+				 * (data tags without VX_JSCAN_DATA, or once
+				 * the scan read as many data blocks as the
+				 * filesystem has; blocks not reached) */
 	uint64_t pos;		/* log block of the logged copy (0: none) */
 	uint64_t desc;		/* log block of the tag's descriptor */
 };
