@@ -1065,6 +1065,44 @@ static void test_data_revoked(void **state)
 	free(r);
 }
 
+/* data runs are read for crc_ok up to as many blocks as the filesystem
+ * has, whatever the log names; (J7) reads what recovery reads */
+static void test_data_budget(void **state)
+{
+	struct fix *f = *state;
+	struct vx_jdata runs[3];
+	struct vx_jtxn t = { .ndata = 3, .runs = runs };
+	struct vx_jscan_info info;
+	struct rec *r = rec_new();
+	struct vx_journal *j = jopen(f);
+	uint32_t crc = 0;
+	uint8_t le[4];
+
+	for (vx_blk_t b = 0; b < 3000; b++) {	/* three times the same */
+		vx_put32(le, vx_crc32c(0, blk(f, f->data0 + b), BS));
+		crc = vx_crc32c(crc, le, 4);
+	}
+	for (int i = 0; i < 3; i++)
+		runs[i] = (struct vx_jdata){ .start = f->data0, .count = 3000,
+					     .crc = crc };
+	assert_true(3 * 3000 > NBLK && 2 * 3000 <= NBLK);
+	assert_int_equal(vx_journal_commit(j, &t, NULL), 0);
+	vx_journal_close(j);
+	assert_int_equal(scan(f, VX_JSCAN_DATA, 0, r, &info), 0);
+	assert_int_equal(info.live, 1);
+	assert_int_equal(r->x[0].t.ntags, 3);
+	assert_int_equal(r->x[0].tags[0].crc_ok, 1);
+	assert_int_equal(r->x[0].tags[1].crc_ok, 1);
+	assert_int_equal(r->x[0].tags[2].crc_ok, -1);
+	blk(f, f->data0 + 2999)[0] ^= 1;	/* (J7) reads all three */
+	assert_int_equal(scan(f, VX_JSCAN_DATA, 0, r, &info), 0);
+	assert_int_equal(info.live, 0);
+	assert_int_equal(r->x[0].tags[0].crc_ok, 0);
+	assert_int_equal(r->x[0].tags[2].crc_ok, -1);
+	agree(f, r);
+	free(r);
+}
+
 /* a log filled to its capacity by one transaction ends there, as in
  * recovery, even when the one block left holds a commit that would
  * pass for the next transaction (an empty one) */
@@ -1130,6 +1168,7 @@ int main(void)
 		T(test_checkpointed),
 		T(test_data_changed),
 		T(test_data_revoked),
+		T(test_data_budget),
 		T(test_full_log),
 		T(test_wrapped),
 		T(test_agrees_with_recovery),
