@@ -45,7 +45,8 @@ const struct dbg_cmd dbg_cmds[] = {
 	  "write a file's contents to standard output" },
 	{ "dump", NULL, cmd_dump, FS | PATH_ARGS | DBG_ARG_HOST,
 	  "[-p] PATH|<INO> HOSTFILE",
-	  "copy a file to a host file (-p: owner, mode and times too)" },
+	  "copy a regular file to a host file, never through a symlink "
+	  "(-p: mode, times, owner)" },
 	{ "rdump", NULL, cmd_rdump, FS | PATH_ARGS | DBG_ARG_HOST,
 	  "[-p] [-D] PATH... HOSTDIR",
 	  "copy trees into a host directory, never writing outside it" },
@@ -54,8 +55,8 @@ const struct dbg_cmd dbg_cmds[] = {
 	{ "bmap", NULL, cmd_bmap, FS | PATH_ARGS, "PATH|<INO> LBLK",
 	  "map a logical block of a file to its physical block" },
 	{ "icheck", NULL, cmd_icheck, FS, "BLOCK...",
-	  "find the inode owning each block (data or extent tree node), or "
-	  "what else it is (metadata, free); committed state" },
+	  "find the inode owning each block (data and extent tree nodes, as "
+	  "committed), or what else it is" },
 	{ "ncheck", NULL, cmd_ncheck, FS, "[-c] INO...",
 	  "find every path of each inode (-c: check the entries' file types)" },
 	{ "dirsearch", NULL, cmd_dirsearch, FS | PATH_ARGS, "DIR NAME",
