@@ -75,10 +75,15 @@ static int parse(int argc, const char **argv, struct dbg_opts *o)
 		case 'f':
 			if (o->script)
 				ret = usage_error(pc, "-f may be given once", NULL);
+			free((void *)o->script);
 			o->script = arg;
 			arg = NULL;
 			break;
-		case 'z': o->undo = arg; arg = NULL; break;
+		case 'z':
+			free((void *)o->undo);
+			o->undo = arg;
+			arg = NULL;
+			break;
 		case 'V':
 			printf("debugfs.vexfs %s (libvexfs %s)\n", VEXFS_VERSION,
 			       vx_version());
@@ -112,6 +117,16 @@ static int parse(int argc, const char **argv, struct dbg_opts *o)
 				  NULL);
 	poptFreeContext(pc);
 	return ret;
+}
+
+static void opts_free(struct dbg_opts *o)
+{
+	for (int i = 0; i < o->nrequests; i++)
+		free((void *)o->requests[i]);
+	free(o->requests);
+	free((void *)o->script);
+	free((void *)o->undo);
+	free((void *)o->device);
 }
 
 /* run one line from a request or script; counts failures */
@@ -210,10 +225,15 @@ int main(int argc, char **argv)
 	struct dbg d = { .o = &o };
 	int failed = 0, ret = parse(argc, (const char **)argv, &o);
 
-	if (ret)
+	if (ret) {
+		opts_free(&o);
 		return ret > 0 ? DBG_EXIT_OK : -ret;
-	if (o.device && dbg_open(&d, o.device, o.write, o.catastrophic))
+	}
+	if (o.device && dbg_open(&d, o.device, o.write, o.catastrophic)) {
+		free(d.path);
+		opts_free(&o);
 		return DBG_EXIT_FAIL;
+	}
 	run(&d, &failed);
 	d.loc = NULL;
 	if (d.depth && !d.interactive) {
@@ -225,5 +245,6 @@ int main(int argc, char **argv)
 		failed++;
 	free(d.path);
 	free(d.cwd_path);
+	opts_free(&o);
 	return failed ? DBG_EXIT_FAIL : DBG_EXIT_OK;
 }
