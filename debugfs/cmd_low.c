@@ -302,6 +302,8 @@ static int raw_begin(struct dbg *d)
 			"in memory; run journal_recover first", d->path);
 		return DBG_FAIL;
 	}
+	if (dbg_release(d))	/* what the session holds goes first */
+		return DBG_FAIL;
 	if (!d->fs)
 		return 0;
 	err = vx_fs_close(d->fs);	/* (L1) */
