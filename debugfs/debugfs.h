@@ -6,8 +6,9 @@
  * the dispatcher, which checks each command's preconditions (flags) once;
  * session.c opens and closes the device and keeps the transaction stack.
  * The handlers live in files named for what they do: cmd_nav.c (reading
- * the namespace), cmd_inspect.c (icheck, ncheck, dirsearch, htree:
- * where blocks, names and index nodes are), cmd_dump.c (dump and rdump to the host), cmd_edit.c
+ * the namespace), cmd_inspect.c (icheck, ncheck: where blocks and names
+ * are), cmd_dirindex.c (dirsearch, htree: a directory's index),
+ * cmd_dump.c (dump and rdump to the host), cmd_edit.c
  * (editing), cmd_txn.c (begin, commit, abort, txn), cmd_fsview.c (stats,
  * groups, freefrag, txstats), cmd_journal.c (logdump, journal_recover)
  * and cmd_low.c (block_dump, set_super_value, set_inode_field,
@@ -182,8 +183,14 @@ int cmd_blocks(struct dbg *, int, char **);
 int cmd_bmap(struct dbg *, int, char **);
 int cmd_find(struct dbg *, int, char **);
 /* cmd_inspect.c */
+/* "regular", "directory", ... for a VX_FT_* value */
+const char *dbg_ftype_name(unsigned type);
+/* sync for raw reads, and warn that they show the committed state when
+ * a transaction is open */
+void dbg_raw_note(struct dbg *d);
 int cmd_icheck(struct dbg *, int, char **);
 int cmd_ncheck(struct dbg *, int, char **);
+/* cmd_dirindex.c */
 int cmd_dirsearch(struct dbg *, int, char **);
 int cmd_htree(struct dbg *, int, char **);
 /* cmd_dump.c */
