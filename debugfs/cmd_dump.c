@@ -228,6 +228,7 @@ static int dump_open(struct dbg *d, const char *host, bool *seek)
 int cmd_dump(struct dbg *d, int argc, char **argv)
 {
 	bool keep = false, seek, host;
+	const char *src, *dst;
 	struct vx_attr a;
 	uint64_t at;
 	vx_ino_t ino;
@@ -241,8 +242,8 @@ int cmd_dump(struct dbg *d, int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		goto usage;
-	const char *src = argv[optind], *dst = argv[optind + 1];
-
+	src = argv[optind];
+	dst = argv[optind + 1];
 	if (dbg_inode_arg(d, src, &ino))
 		return DBG_FAIL;
 	err = vx_stat(d->fs, dbg_tx(d), ino, &a);
