@@ -16,7 +16,11 @@
  * vx_group_decode and vx_jsuper_decode; open/close/reopen; refusal of a
  * corrupted superblock with the right code (crc, magic, insane geometry,
  * version, features, truncated device); incomplete images; opening from
- * each backup superblock; read-only opens that write nothing.
+ * each backup superblock; read-only opens that write nothing;
+ * catastrophic opens (VX_OPEN_CATASTROPHIC) of a zeroed group header, a
+ * dirty journal, a short device and an incomplete image: read-only, the
+ * journal never read, the damage logged, files read back, nothing
+ * written.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -687,6 +691,487 @@ static void test_backup_open(void **state)
 	check_backups(16, 256 * MiB, 1024);
 }
 
+/* ---- catastrophic opens ---- */
+
+/*
+ * VX_OPEN_CATASTROPHIC opens what a normal open refuses, read-only and
+ * without a look at the journal.  The images: 16 MiB of 1 KiB blocks in
+ * groups of 2048 (8 groups, backups in 1 and 7) holding files whose
+ * data runs through groups 0, 1 and 2 (the block allocator goes on from
+ * where it stopped), each of its own pattern, and sub/s.  Every open
+ * goes through a watch layer that counts the writes that reach the
+ * device and the reads of the journal region.
+ */
+#define CAT_FILES	40
+#define CAT_LEN		(100 * 1024)
+
+struct cat_file {
+	char name[8];
+	vx_ino_t ino;
+	uint32_t glo, ghi;	/* groups its data lies in */
+};
+
+struct cat_img {
+	struct img im;
+	struct cat_file f[CAT_FILES];
+	vx_ino_t sub, s;
+};
+
+static unsigned char cpat(uint64_t off, unsigned seed)
+{
+	return (unsigned char)((off * 2654435761u >> 7) + seed * 29 + 1);
+}
+
+/* a file @name in @dir with @len bytes of pattern @seed */
+static vx_ino_t put_file(struct vx_fs *fs, vx_ino_t dir, const char *name,
+			 size_t len, unsigned seed)
+{
+	struct vx_attr a = { .mode = S_IFREG | 0644 };
+	unsigned char *buf = malloc(len);
+	vx_ino_t ino;
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = cpat(i, seed);
+	assert_int_equal(vx_create(fs, NULL, dir, name, &a, &ino), 0);
+	assert_int_equal(vx_write(fs, NULL, ino, 0, buf, len), 0);
+	free(buf);
+	return ino;
+}
+
+/* @name in @dir is @ino and holds exactly @len bytes of pattern @seed
+ * (a read past the end stops at the size) */
+static void file_is(struct vx_fs *fs, vx_ino_t dir, const char *name,
+		    vx_ino_t ino, size_t len, unsigned seed)
+{
+	unsigned char *buf = malloc(len + 16), *want = malloc(len);
+	vx_ino_t found;
+	size_t done;
+
+	assert_non_null(buf);
+	assert_non_null(want);
+	for (size_t i = 0; i < len; i++)
+		want[i] = cpat(i, seed);
+	assert_int_equal(vx_lookup(fs, NULL, dir, name, &found), 0);
+	assert_int_equal(found, ino);
+	assert_int_equal(vx_read(fs, NULL, ino, 0, buf, len + 16, &done), 0);
+	assert_int_equal(done, len);
+	assert_memory_equal(buf, want, len);
+	free(buf);
+	free(want);
+}
+
+/* the groups the data of @ino (@len bytes) lies in */
+static void data_groups(struct vx_fs *fs, vx_ino_t ino, uint64_t len,
+			uint32_t *lo, uint32_t *hi)
+{
+	uint32_t bs = 1u << vx_fs_super(fs)->block_log;
+	uint32_t gb = vx_fs_super(fs)->group_blocks;
+
+	*lo = UINT32_MAX;
+	*hi = 0;
+	for (uint64_t l = 0, run; l < (len + bs - 1) / bs; l += run) {
+		vx_blk_t p;
+
+		assert_int_equal(vx_bmap(fs, NULL, ino, l, &p, &run), 0);
+		assert_true(p && run >= 1);		/* no holes */
+		*lo = p / gb < *lo ? (uint32_t)(p / gb) : *lo;
+		*hi = (p + run - 1) / gb > *hi ? (uint32_t)((p + run - 1) / gb)
+					       : *hi;
+	}
+}
+
+static struct cat_img *cat_new(unsigned fmt_flags)
+{
+	struct cat_img *c = malloc(sizeof(*c));
+	struct vx_mkfs_params p;
+	struct vx_fs *fs;
+	unsigned in0 = 0, in1 = 0, in2 = 0;
+
+	assert_non_null(c);
+	params_init(&p, 10);
+	p.group_blocks = 2048;
+	img_make(&c->im, &p, 16 * MiB, fmt_flags);
+	assert_int_equal(c->im.sb.group_count, 8);
+	assert_int_equal(img_open(&c->im, fmt_flags ? VX_OPEN_INCOMPLETE : 0,
+				  0, &fs), 0);
+	assert_int_equal(vx_mkdir(fs, NULL, VX_ROOT_INO, "sub",
+				  &(struct vx_attr){ .mode = S_IFDIR | 0755 },
+				  &c->sub), 0);
+	c->s = put_file(fs, c->sub, "s", 3000, 7);
+	for (unsigned i = 0; i < CAT_FILES; i++) {
+		struct cat_file *f = &c->f[i];
+
+		snprintf(f->name, sizeof(f->name), "f%02u", i);
+		f->ino = put_file(fs, VX_ROOT_INO, f->name, CAT_LEN, 100 + i);
+		data_groups(fs, f->ino, CAT_LEN, &f->glo, &f->ghi);
+		in0 += f->ghi == 0;
+		in1 += f->glo <= 1 && f->ghi >= 1;
+		in2 += f->glo >= 2;
+	}
+	/* files wholly in group 0, in group 1, and past it */
+	assert_true(in0 > 0 && in1 > 0 && in2 > 0);
+	assert_int_equal(vx_fs_close(fs), 0);
+	return c;
+}
+
+/* every file of @c whose data stays out of group @skip (-1: none) reads
+ * back as written (and sub/s); returns how many were read */
+static unsigned cat_read_back(struct vx_fs *fs, const struct cat_img *c,
+			      int64_t skip)
+{
+	unsigned n = 0;
+
+	file_is(fs, c->sub, "s", c->s, 3000, 7);
+	for (unsigned i = 0; i < CAT_FILES; i++) {
+		const struct cat_file *f = &c->f[i];
+
+		if (f->glo <= skip && f->ghi >= skip)
+			continue;
+		file_is(fs, VX_ROOT_INO, f->name, f->ino, CAT_LEN, 100 + i);
+		n++;
+	}
+	return n;
+}
+
+/* a layer counting the writes reaching @lower and reads of [lo, hi) */
+struct watch_io {
+	struct vx_io io;
+	struct vx_io *lower;
+	uint64_t lo, hi;
+	unsigned reads_in, writes;
+};
+
+static int watch_read(struct vx_io *io, uint64_t off, void *b, size_t n)
+{
+	struct watch_io *w = (struct watch_io *)io;
+
+	if (off < w->hi && off + n > w->lo)
+		w->reads_in++;
+	return vx_io_read(w->lower, off, b, n);
+}
+
+static int watch_write(struct vx_io *io, uint64_t off, const void *b,
+		       size_t n)
+{
+	struct watch_io *w = (struct watch_io *)io;
+
+	w->writes++;
+	return vx_io_write(w->lower, off, b, n);
+}
+
+static int watch_size(struct vx_io *io, uint64_t *size)
+{
+	return vx_io_get_size(((struct watch_io *)io)->lower, size);
+}
+
+static int watch_close(struct vx_io *io)
+{
+	free(io);
+	return 0;
+}
+
+static const struct vx_io_ops watch_ops = {
+	.name = "watch", .read = watch_read, .write = watch_write,
+	.get_size = watch_size, .close = watch_close,
+};
+
+/* a watch over @lower counting reads of @sb's journal */
+static struct watch_io *watch_new(struct vx_io *lower,
+				  const struct vx_super *sb)
+{
+	struct watch_io *w = calloc(1, sizeof(*w));
+	uint64_t bs = 1ull << sb->block_log;
+
+	assert_non_null(w);
+	w->io.ops = &watch_ops;
+	w->io.sector_size = lower->sector_size;
+	w->lower = lower;
+	w->lo = sb->journal_start * bs;
+	w->hi = (sb->journal_start + sb->journal_blocks) * bs;
+	return w;
+}
+
+/* what the log callback was told */
+struct logged {
+	unsigned n;
+	int level[32];
+	char msg[32][200];
+};
+
+static void log_keep(void *ctx, int level, const char *msg)
+{
+	struct logged *l = ctx;
+
+	if (l->n < 32) {
+		l->level[l->n] = level;
+		snprintf(l->msg[l->n], sizeof(l->msg[0]), "%s", msg);
+	}
+	l->n++;
+}
+
+/* how many messages at VX_LOG_ERR start with @prefix */
+static unsigned logged_err(const struct logged *l, const char *prefix)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < l->n && i < 32; i++)
+		n += l->level[i] == VX_LOG_ERR &&
+		     !strncmp(l->msg[i], prefix, strlen(prefix));
+	return n;
+}
+
+static int open_with(struct vx_io *io, unsigned flags, struct logged *l,
+		     struct vx_fs **fs)
+{
+	struct vx_open_opts o = { .flags = flags | VX_OPEN_BORROW_IO,
+				  .log = log_keep, .log_ctx = l };
+
+	return vx_fs_open(io, &o, fs);
+}
+
+/* a normal read-only open of @w's device fails with @err; a
+ * catastrophic one (the log to @l, the watch counts reset) opens it */
+static struct vx_fs *cat_open(struct watch_io *w, int err, struct logged *l)
+{
+	struct vx_fs *fs;
+
+	assert_int_equal(open_with(&w->io, VX_OPEN_RDONLY, l, &fs), err);
+	if (!err)
+		assert_int_equal(vx_fs_close(fs), 0);
+	memset(l, 0, sizeof(*l));
+	w->reads_in = w->writes = 0;
+	assert_int_equal(open_with(&w->io, VX_OPEN_CATASTROPHIC, l, &fs), 0);
+	return fs;
+}
+
+/* the catastrophic open is read-only, and closes leaving @size bytes at
+ * @dev as @copy (frees it), with no write and no read of the journal */
+static void cat_close(struct vx_fs *fs, struct watch_io *w,
+		      const unsigned char *dev, unsigned char *copy,
+		      uint64_t size)
+{
+	struct vx_attr a = { .mode = S_IFDIR | 0755 };
+	struct vx_txn *tx;
+	vx_ino_t ino;
+
+	assert_int_equal(vx_txn_begin(fs, 0, 0, &tx), VX_EROFS);
+	assert_int_equal(vx_mkdir(fs, NULL, VX_ROOT_INO, "x", &a, &ino),
+			 VX_EROFS);
+	assert_int_equal(vx_write(fs, NULL, VX_ROOT_INO, 0, "x", 1), VX_EROFS);
+	assert_int_equal(vx_fs_set_state(fs, 0, VX_STATE_ERRORS), VX_EROFS);
+	assert_int_equal(vx_fs_sync(fs), 0);
+	assert_int_equal(vx_fs_journal(fs, NULL), 0);
+	assert_int_equal(vx_fs_close(fs), 0);
+	assert_int_equal(w->reads_in, 0);
+	assert_int_equal(w->writes, 0);
+	assert_memory_equal(dev, copy, size);
+	vx_io_close(&w->io);
+	free(copy);
+}
+
+static unsigned char *dup_bytes(const unsigned char *d, uint64_t size)
+{
+	unsigned char *copy = malloc(size);
+
+	assert_non_null(copy);
+	return memcpy(copy, d, size);
+}
+
+/*
+ * Group 1's header zeroed: a normal open (read-only or not) refuses the
+ * image with VX_EBADMAGIC and writes nothing; a catastrophic one opens
+ * it read-only, takes the header the geometry implies (counts zero, the
+ * metadata where the geometry puts it), tells the log callback about
+ * group 1 and no other, and reads back every file outside group 1 byte
+ * for byte.  The journal is not read, and nothing is written.
+ */
+static void test_catastrophic_bad_group(void **state)
+{
+	struct cat_img *c = cat_new(0);
+	struct logged l = { 0 };
+	struct watch_io *w;
+	struct vx_group g;
+	struct vx_fs *fs;
+	unsigned char *copy;
+	vx_blk_t h1 = header_of(&c->im.sb, 1);
+	uint64_t fb = 0;
+
+	assert_int_equal(h1, 2048 + 1);	/* after group 1's backup */
+	memset(blk(&c->im, h1), 0, c->im.bsize);
+	copy = dup_bytes(c->im.data, c->im.size);
+	w = watch_new(c->im.mem, &c->im.sb);
+	assert_int_equal(open_with(&w->io, 0, &l, &fs), VX_EBADMAGIC);
+	assert_int_equal(logged_err(&l, "group 1 header"), 1);
+	assert_int_equal(w->writes, 0);
+
+	fs = cat_open(w, VX_EBADMAGIC, &l);
+	assert_int_equal(logged_err(&l, "group 1 header (block 2049)"), 1);
+	assert_int_equal(logged_err(&l, "group "), 1);	/* no other */
+	assert_int_equal(vx_fs_group(fs, 1, &g), 0);
+	assert_int_equal(g.start, 2048);
+	assert_int_equal(g.nblocks, 2048);
+	assert_int_equal(g.free_blocks, 0);
+	assert_int_equal(g.free_inodes, 0);
+	assert_int_equal(g.bbitmap, h1 + 1);
+	assert_int_equal(g.ibitmap, g.bbitmap + c->im.sb.bbitmap_blocks);
+	assert_int_equal(g.itable, g.ibitmap + c->im.sb.ibitmap_blocks);
+	for (uint32_t i = 0; i < c->im.sb.group_count; i++) {
+		assert_int_equal(vx_fs_group(fs, i, &g), 0);
+		fb += g.free_blocks;
+	}
+	assert_int_equal(vx_fs_super(fs)->free_blocks, fb);
+	assert_true(cat_read_back(fs, c, 1) > 0);
+	cat_close(fs, w, c->im.data, copy, c->im.size);
+	img_free(&c->im);
+	free(c);
+}
+
+/*
+ * A dirty journal (a transaction committed, the image copied before the
+ * checkpoint) is neither replayed nor read by a catastrophic open: it
+ * shows the state before the commit, vx_fs_journal says nothing, and
+ * no read touches the journal region; a normal read-only open of the
+ * same image reads it and reports vx_fs_journal() == 1.  Nothing is
+ * written: the commit is still there for a read-write open to recover.
+ */
+static void test_catastrophic_dirty_journal(void **state)
+{
+	struct cat_img *c = cat_new(0);
+	struct vx_attr a = { .mode = S_IFDIR | 0755 }, sa = { .mode = 0600 };
+	struct vx_jrecovery info;
+	struct logged l = { 0 };
+	struct vx_io *dirty;
+	struct watch_io *w;
+	struct vx_txn *tx;
+	struct vx_fs *fs;
+	unsigned char *d, *copy, buf[32];
+	vx_ino_t nd, nf, ino;
+	uint64_t size;
+	size_t done;
+
+	assert_int_equal(img_open(&c->im, 0, 0, &fs), 0);
+	assert_int_equal(vx_txn_begin(fs, 0, 0, &tx), 0);
+	assert_int_equal(vx_mkdir(fs, tx, VX_ROOT_INO, "new", &a, &nd), 0);
+	a.mode = S_IFREG | 0644;
+	assert_int_equal(vx_create(fs, tx, nd, "nf", &a, &nf), 0);
+	assert_int_equal(vx_write(fs, tx, nf, 0, "committed", 9), 0);
+	assert_int_equal(vx_setattr(fs, tx, c->s, &sa, VX_SET_MODE), 0);
+	assert_int_equal(vx_unlink(fs, tx, VX_ROOT_INO, "f00"), 0);
+	assert_int_equal(vx_txn_commit(tx, NULL), 0);
+	/* a crash now: the commit is in the journal only */
+	assert_int_equal(vx_io_mem_open(c->im.size, &dirty), 0);
+	d = vx_io_mem_data(dirty, &size);
+	memcpy(d, c->im.data, size);
+	assert_int_equal(vx_fs_close(fs), 0);
+	copy = dup_bytes(d, size);
+	w = watch_new(dirty, &c->im.sb);
+
+	/* a normal read-only open looks, and says recovery is due */
+	assert_int_equal(open_with(&w->io, VX_OPEN_RDONLY, &l, &fs), 0);
+	assert_int_equal(vx_fs_journal(fs, &info), 1);
+	assert_true(info.txns >= 1);
+	assert_int_equal(vx_fs_close(fs), 0);
+	assert_true(w->reads_in > 0);
+
+	/* a catastrophic one does not even look */
+	fs = cat_open(w, 0, &l);
+	assert_int_equal(vx_fs_journal(fs, &info), 0);
+	assert_int_equal(info.txns, 0);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "new", &ino),
+			 -ENOENT);
+	assert_int_equal(vx_stat(fs, NULL, c->s, &a), 0);
+	assert_int_equal(a.mode, S_IFREG | 0644);
+	assert_int_equal(cat_read_back(fs, c, -1), CAT_FILES); /* f00 too */
+	cat_close(fs, w, d, copy, size);
+
+	/* the commit is still there: a read-write open recovers it */
+	assert_int_equal(open_with(dirty, 0, &l, &fs), 0);
+	assert_int_equal(vx_fs_journal(fs, &info), 0);
+	assert_true(info.txns >= 1);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "new", &ino), 0);
+	assert_int_equal(ino, nd);
+	assert_int_equal(vx_read(fs, NULL, nf, 0, buf, sizeof(buf), &done), 0);
+	assert_int_equal(done, 9);
+	assert_memory_equal(buf, "committed", 9);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "f00", &ino),
+			 -ENOENT);
+	assert_int_equal(vx_fs_close(fs), 0);
+	vx_io_close(dirty);
+	img_free(&c->im);
+	free(c);
+}
+
+/*
+ * The image on a device shorter than its block_count (the last group
+ * and part of the one before it cut off): a normal open refuses it with
+ * VX_ECORRUPT, a catastrophic one opens it, tells the log callback
+ * about the group whose header is past the end, and reads back every
+ * file; nothing is written.
+ */
+static void test_catastrophic_short_device(void **state)
+{
+	struct cat_img *c = cat_new(0);
+	uint64_t cut = 13 * MiB, size;	/* groups 0-5, part of 6 */
+	struct logged l = { 0 };
+	struct vx_io *small;
+	struct watch_io *w;
+	struct vx_group g;
+	struct vx_fs *fs;
+	unsigned char *d, *copy;
+
+	assert_int_equal(vx_io_mem_open(cut, &small), 0);
+	d = vx_io_mem_data(small, &size);
+	memcpy(d, c->im.data, size);
+	copy = dup_bytes(d, size);
+	w = watch_new(small, &c->im.sb);
+	assert_int_equal(header_of(&c->im.sb, 7), 14337);	/* cut off */
+	assert_true(header_of(&c->im.sb, 6) * c->im.bsize < cut &&
+		    14337 * c->im.bsize >= cut);
+	assert_int_equal(open_with(&w->io, 0, &l, &fs), VX_ECORRUPT);
+	assert_int_equal(l.n, 0);	/* refused before the groups */
+
+	fs = cat_open(w, VX_ECORRUPT, &l);
+	assert_int_equal(logged_err(&l, "group 7 header (block 14337)"), 1);
+	assert_int_equal(logged_err(&l, "group "), 1);
+	assert_int_equal(vx_fs_group(fs, 7, &g), 0);
+	assert_int_equal(g.free_blocks, 0);
+	assert_int_equal(g.free_inodes, 0);
+	assert_int_equal(cat_read_back(fs, c, -1), CAT_FILES);
+	cat_close(fs, w, d, copy, size);
+	vx_io_close(small);
+	img_free(&c->im);
+	free(c);
+}
+
+/*
+ * An image mkfs left incomplete (VX_STATE_INCOMPLETE): a normal open
+ * needs VX_OPEN_INCOMPLETE, a catastrophic one takes it as it is,
+ * read-only, files and all, logging nothing; nothing is written.
+ */
+static void test_catastrophic_incomplete(void **state)
+{
+	struct cat_img *c = cat_new(VX_FORMAT_INCOMPLETE);
+	struct logged l = { 0 };
+	struct watch_io *w;
+	struct vx_fs *fs;
+	unsigned char *copy;
+	vx_ino_t ino;
+
+	copy = dup_bytes(c->im.data, c->im.size);
+	w = watch_new(c->im.mem, &c->im.sb);
+	fs = cat_open(w, VX_EINCOMPLETE, &l);
+	assert_int_equal(l.n, 0);
+	assert_true(vx_fs_super(fs)->state & VX_STATE_INCOMPLETE);
+	assert_int_equal(vx_lookup(fs, NULL, VX_ROOT_INO, "lost+found", &ino),
+			 0);
+	assert_int_equal(ino, vx_fs_super(fs)->lost_found_ino);
+	assert_int_equal(cat_read_back(fs, c, -1), CAT_FILES);
+	cat_close(fs, w, c->im.data, copy, c->im.size);
+	img_free(&c->im);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +1190,10 @@ int main(void)
 		cmocka_unit_test(test_open_truncated_device),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_backup_open),
+		cmocka_unit_test(test_catastrophic_bad_group),
+		cmocka_unit_test(test_catastrophic_dirty_journal),
+		cmocka_unit_test(test_catastrophic_short_device),
+		cmocka_unit_test(test_catastrophic_incomplete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -589,7 +589,7 @@ static void test_sizes_and_other_io(void **state)
 		assert_int_equal(size, 2 * DEV);
 		reads_as(io, want, 0, 2 * DEV);
 	}
-	put(lower, want, 0, 3000, 4);		/* still an ordinary device */
+	put(lower, want, 0, 3000, 4);		/* an ordinary device */
 	mem_is(lower, want, 2 * DEV);
 	assert_int_equal(vx_io_close(ov), 0);
 	assert_int_equal(vx_io_close(lower), 0);
@@ -656,7 +656,7 @@ static void test_fs_abort_writes_nothing(void **state)
 	(void)state;
 	assert_int_equal(vx_io_hold_open(t->mem, &h), 0);
 	fs = open_on(h);
-	assert_true(vx_io_hold_bytes(h) > 0);	/* the open wrote "in use" */
+	assert_true(vx_io_hold_bytes(h) > 0);	/* the open's "in use" */
 	image_is(t, pre);
 	check_tree(fs, NULL, &base);
 	assert_int_equal(vx_txn_begin(fs, 0, 0, &tx), 0);
@@ -754,7 +754,8 @@ static void test_fs_commit_release(void **state)
 		assert_int_equal(vx_io_hold_bytes(h), 0);
 		assert_int_equal(vx_io_close(h), 0);
 		/* the close reached the device: clean, the journal empty */
-		assert_int_equal(vx_super_decode(image(t), t->bsize, 0, &sb), 0);
+		assert_int_equal(vx_super_decode(image(t), t->bsize, 0, &sb),
+				 0);
 		assert_true(sb.state & VX_STATE_CLEAN);
 		sees_commit(t, &base);
 		free(pre);
@@ -958,7 +959,7 @@ static void test_H2_crash_during_release(void **state)
 	npts = dedup_pts(tap, pts);
 	nupts = dedup_pts(utap, upts);
 	if (!nupts || upts[nupts - 1] != total)
-		upts[nupts++] = total;		/* the release's last flush */
+		upts[nupts++] = total;	/* the release's last flush */
 	assert_int_equal(npts, nupts);
 	for (size_t i = 0; i < npts; i++)
 		assert_int_equal(pts[i], upts[i]);
