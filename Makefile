@@ -106,9 +106,9 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/mkfs.vexfs $(DESTDIR)$(SBINDIR)/fsck.vexfs $(DESTDIR)$(LIBDIR)/libvexfs.* \
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(TOOLS))) $(DESTDIR)$(LIBDIR)/libvexfs.* \
 	    $(DESTDIR)$(PCDIR)/vexfs.pc $(DESTDIR)$(MANDIR)/man5/vexfs.5 \
-	    $(DESTDIR)$(MANDIR)/man8/mkfs.vexfs.8 $(DESTDIR)$(MANDIR)/man8/fsck.vexfs.8
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
 	rm -rf $(DESTDIR)$(INCDIR)/vexfs
 
 clean:

@@ -65,6 +65,13 @@ int cmd_commit(struct dbg *d, int argc, char **argv)
 		return DBG_FAIL;
 	}
 	err = vx_txn_commit(d->txn[--d->depth], level > 1 ? NULL : &seq);
+	if (err == VX_ETXNFAILED) {
+		/* a failed transaction's commit aborts every level of it */
+		d->depth = 0;
+		return dbg_fail(d, err, "the transaction had failed: all %u "
+				"level%s aborted, nothing of it is kept", level,
+				level == 1 ? " was" : "s were");
+	}
 	if (err)
 		return dbg_fail(d, err, "level %u was aborted, nothing of it "
 				"is kept", level);

@@ -140,7 +140,8 @@ static bool run_one(struct dbg *d, const char *line, const char *loc,
 	if (d->o->keep_going)
 		return true;
 	fprintf(stderr, "debugfs.vexfs: %s: stopped after the failed command: "
-		"%s (-k runs the rest anyway)\n", loc, line);
+		"%.*s (-k runs the rest anyway)\n", loc,
+		(int)strcspn(line, "\r\n"), line);
 	return false;
 }
 
