@@ -742,7 +742,7 @@ static void rd_top(struct rd *r, const char *path, const char *hostdir,
 
 int cmd_rdump(struct dbg *d, int argc, char **argv)
 {
-	struct rd r = { .d = d, .devices = d->o && d->o->devices };
+	struct rd r = { .d = d };
 	const char *hostdir;
 	int ch, hfd;
 

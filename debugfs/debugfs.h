@@ -40,7 +40,6 @@ struct dbg_opts {
 	bool write;			/* -w */
 	bool catastrophic;		/* -c */
 	bool keep_going;		/* -k */
-	bool devices;			/* -D: dump/rdump may make device nodes */
 	const char *undo;		/* -z FILE */
 	const char **requests;		/* -R, in order */
 	int nrequests;
