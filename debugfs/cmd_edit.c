@@ -85,40 +85,66 @@ static int parse_mode(struct dbg *d, const char *s, uint32_t *mode)
 
 /* ---- write: a host file in ---- */
 
+/* bytes [@off, @end) of host @fd into @ino; *@eof set when the host
+ * file ended early (it shrank while being copied) */
+static int copy_range(struct dbg *d, struct vx_txn *tx, int fd,
+		      const char *host, vx_ino_t ino, uint64_t off,
+		      uint64_t end, bool *eof)
+{
+	static char buf[1 << 20];
+	ssize_t n;
+	int err;
+
+	if (lseek(fd, (off_t)off, SEEK_SET) < 0)
+		goto host_err;
+	for (; off < end; off += (uint64_t)n) {
+		n = read(fd, buf, end - off < sizeof(buf) ? end - off :
+			 sizeof(buf));
+		if (n < 0)
+			goto host_err;
+		if (n == 0) {
+			*eof = true;
+			return 0;
+		}
+		err = vx_write(d->fs, tx, ino, off, buf, (size_t)n);
+		if (err)
+			return dbg_fail(d, err, "writing %s at byte %llu", host,
+					(unsigned long long)off);
+	}
+	return 0;
+host_err:
+	dbg_err(d, "%s: %s", host, strerror(errno));
+	return DBG_FAIL;
+}
+
+/* the first @size bytes of host @fd into @ino: only its data ranges
+ * (SEEK_DATA to SEEK_HOLE; all of it where the host cannot tell), so
+ * the host's holes stay holes */
 static int copy_data(struct dbg *d, struct vx_txn *tx, int fd,
 		     const char *host, vx_ino_t ino, uint64_t size)
 {
-	static char buf[1 << 20];
-	uint64_t off = 0;
+	uint64_t off = 0, end;
+	bool eof = false;
 	int err;
 
-	while (off < size) {
-		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+	while (off < size && !eof) {
+		off_t data = lseek(fd, (off_t)off, SEEK_DATA), hole;
 
 		if (data < 0 && errno == ENXIO)
 			break;		/* a hole to the end */
 		if (data < 0)
 			data = (off_t)off;
-		if (lseek(fd, data, SEEK_SET) < 0)
-			goto host_err;
-		off = (uint64_t)data;
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0)
-			goto host_err;
-		if (n == 0)
-			break;
-		err = vx_write(d->fs, tx, ino, off, buf, (size_t)n);
-		if (err)
-			return dbg_fail(d, err, "writing %s at byte %llu", host,
-					(unsigned long long)off);
-		off += (uint64_t)n;
+		hole = lseek(fd, data, SEEK_HOLE);
+		end = hole > data && (uint64_t)hole < size ? (uint64_t)hole :
+		      size;
+		if ((uint64_t)data >= end)
+			break;		/* the file grew: its first size bytes */
+		if (copy_range(d, tx, fd, host, ino, (uint64_t)data, end, &eof))
+			return DBG_FAIL;
+		off = end;
 	}
 	err = vx_truncate(d->fs, tx, ino, size);
 	return err ? dbg_fail(d, err, "setting the size of %s", host) : 0;
-host_err:
-	dbg_err(d, "%s: %s", host, strerror(errno));
-	return DBG_FAIL;
 }
 
 static void attr_of(const struct stat *st, struct vx_attr *a)
