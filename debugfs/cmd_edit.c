@@ -218,27 +218,50 @@ int cmd_write(struct dbg *d, int argc, char **argv)
 
 /* ---- mkdir ---- */
 
+/* @name in @dir as a directory for mkdir -p: found (a symlink to a
+ * directory is followed, as mkdir(1) does) or made */
+static int mkdir_step(struct dbg *d, struct vx_txn *tx, vx_ino_t dir,
+		      const char *name, const struct vx_attr *a, vx_ino_t *ino)
+{
+	struct vx_attr st;
+	int err = vx_lookup(d->fs, tx, dir, name, ino);
+
+	if (err == -ENOENT)
+		return vx_mkdir(d->fs, tx, dir, name, a, ino);
+	if (!err)
+		err = vx_stat(d->fs, tx, *ino, &st);
+	if (!err && S_ISLNK(st.mode) &&
+	    !(err = vx_lookup_path(d->fs, tx, dir, name, VX_LOOKUP_FOLLOW, ino)))
+		err = vx_stat(d->fs, tx, *ino, &st);
+	return err ? err : S_ISDIR(st.mode) ? 0 : -ENOTDIR;
+}
+
+/* mkdir -p: every missing level of @path; the last one gets @a's mode,
+ * the levels above it 0755 (as mkdir(1) -p -m does) */
 static int mkdir_p(struct dbg *d, struct vx_txn *tx, const char *path,
 		   const struct vx_attr *a)
 {
-	char *copy = strdup(path), *p, *save = NULL;
+	char *copy = strdup(path), *p = NULL, *next, *save = NULL;
 	vx_ino_t dir = path[0] == '/' ? vx_fs_super(d->fs)->root_ino : d->cwd;
+	struct vx_attr up = *a;
 	vx_ino_t ino;
-	struct vx_attr st;
 	int err = copy ? 0 : -ENOMEM;
 
-	for (p = copy ? strtok_r(copy, "/", &save) : NULL; p && !err;
-	     p = strtok_r(NULL, "/", &save)) {
-		err = vx_lookup(d->fs, tx, dir, p, &ino);
-		if (err == -ENOENT)
-			err = vx_mkdir(d->fs, tx, dir, p, a, &ino);
-		else if (!err && !(err = vx_stat(d->fs, tx, ino, &st)) &&
-			 !S_ISDIR(st.mode))
-			err = -ENOTDIR;
-		dir = ino;
+	up.mode = S_IFDIR | 0755;
+	if (copy)
+		p = strtok_r(copy, "/", &save);
+	for (; p; p = next, dir = ino) {
+		next = strtok_r(NULL, "/", &save);
+		err = strlen(p) > VX_NAME_MAX ? -ENAMETOOLONG :
+		      mkdir_step(d, tx, dir, p, next ? &up : a, &ino);
+		if (err)
+			break;	/* p names the level that failed */
 	}
-	if (err)
-		dbg_fail(d, err, "%s: at '%s'", path, p ? p : "");
+	if (err && p)	/* name the path up to the level that failed */
+		dbg_fail(d, err, "%s: at %.*s", path,
+			 (int)(p - copy + strlen(p)), path);
+	else if (err)
+		dbg_fail(d, err, "%s", path);
 	free(copy);
 	return err ? DBG_FAIL : 0;
 }
