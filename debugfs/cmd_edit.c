@@ -278,8 +278,10 @@ int cmd_mkdir(struct dbg *d, int argc, char **argv)
 	while ((c = getopt(argc, argv, "pm:")) != -1) {
 		if (c == 'p')
 			parents = true;
-		else if (c != 'm' || parse_mode(d, optarg, &a.mode))
+		else if (c != 'm')
 			goto usage;
+		else if (parse_mode(d, optarg, &a.mode))
+			return DBG_FAIL;	/* the mode was named */
 	}
 	if (optind != argc - 1)
 		goto usage;
@@ -707,11 +709,12 @@ int cmd_touch(struct dbg *d, int argc, char **argv)
 			mask |= VX_SET_MTIME;
 		else if (c == 'c')
 			create = false;
-		else if (c != 't' || parse_time(optarg, &t)) {
-			if (c == 't')
-				dbg_err(d, "-t %s: not SECONDS[.NANOSECONDS]",
-					optarg);
+		else if (c != 't')
 			goto usage;
+		else if (parse_time(optarg, &t)) {
+			dbg_err(d, "-t %s: not SECONDS[.NANOSECONDS] (at most "
+				"9 digits after the point)", optarg);
+			return DBG_FAIL;
 		}
 	}
 	if (optind == argc)
