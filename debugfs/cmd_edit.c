@@ -459,7 +459,11 @@ int cmd_mv(struct dbg *d, int argc, char **argv)
 	if (!ret)
 		ret = dest_in(d, tx, argv[optind], argv[optind + 1], &ndir, nname);
 	if (!ret && (ret = vx_rename(d->fs, tx, odir, oname, ndir, nname, flags)))
-		ret = dbg_fail(d, ret, "%s -> %s", argv[optind], argv[optind + 1]);
+		ret = ret == -EINVAL ?	/* the library's only EINVAL here */
+		      dbg_fail(d, ret, "%s -> %s: a directory cannot move into "
+			       "itself or below itself", argv[optind],
+			       argv[optind + 1]) :
+		      dbg_fail(d, ret, "%s -> %s", argv[optind], argv[optind + 1]);
 	return edit_end(d, tx, ret);
 usage:
 	dbg_usage(d, dbg_find_cmd("mv"));
@@ -474,6 +478,10 @@ static int make_symlink(struct dbg *d, const char *path, const char *target)
 	vx_ino_t dir, ino;
 	int ret;
 
+	if (!*target) {
+		dbg_err(d, "%s: a symlink needs a target (it was empty)", path);
+		return DBG_FAIL;
+	}
 	if (edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = parent_in(d, tx, path, &dir, name);
@@ -505,8 +513,10 @@ int cmd_ln(struct dbg *d, int argc, char **argv)
 	if (!ret)
 		ret = dest_in(d, tx, argv[optind], argv[optind + 1], &dir, name);
 	if (!ret && (ret = vx_link(d->fs, tx, ino, dir, name)))
-		ret = dbg_fail(d, ret, "%s -> %s", argv[optind + 1],
-			       argv[optind]);
+		ret = dbg_fail(d, ret, "%s -> %s%s", argv[optind + 1],
+			       argv[optind], ret == -EPERM ? " (a directory "
+			       "cannot have hard links; ln -s makes a symbolic "
+			       "one)" : "");
 	return edit_end(d, tx, ret);
 usage:
 	dbg_usage(d, dbg_find_cmd("ln"));
@@ -582,6 +592,7 @@ static int parse_size(const char *s, uint64_t *out)
 
 int cmd_truncate(struct dbg *d, int argc, char **argv)
 {
+	struct vx_attr a;
 	struct vx_txn *tx;
 	uint64_t size;
 	vx_ino_t ino;
@@ -598,6 +609,13 @@ int cmd_truncate(struct dbg *d, int argc, char **argv)
 	if (edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = lookup_in(d, tx, argv[1], true, &ino);
+	if (!ret && (ret = vx_stat(d->fs, tx, ino, &a)))
+		ret = dbg_fail(d, ret, "%s", argv[1]);
+	if (!ret && !S_ISREG(a.mode)) {
+		dbg_err(d, "%s: not a regular file: only files have a size "
+			"to set", argv[1]);
+		ret = DBG_FAIL;
+	}
 	if (!ret && (ret = vx_truncate(d->fs, tx, ino, size)))
 		ret = dbg_fail(d, ret, "%s", argv[1]);
 	return edit_end(d, tx, ret);
