@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -679,6 +680,8 @@ int cmd_chown(struct dbg *d, int argc, char **argv)
 	return setattr_paths(d, argc - 2, argv + 2, &a, mask);
 }
 
+/* SECONDS[.NSEC], either side of the epoch: "-1.25" is 1.25 s before it
+ * (tv_sec -2, tv_nsec 750000000) */
 static int parse_time(const char *s, struct timespec *t)
 {
 	char *end;
@@ -687,7 +690,7 @@ static int parse_time(const char *s, struct timespec *t)
 
 	errno = 0;
 	sec = strtoll(s, &end, 10);
-	if (end == s || errno)
+	if (end == s || errno || !(*s == '-' || (*s >= '0' && *s <= '9')))
 		return -1;
 	if (*end == '.') {
 		const char *p = end + 1;
@@ -703,6 +706,12 @@ static int parse_time(const char *s, struct timespec *t)
 	}
 	if (*end)
 		return -1;
+	if (*s == '-' && nsec) {	/* the fraction is before sec too */
+		if (sec == LLONG_MIN)
+			return -1;
+		sec--;
+		nsec = 1000000000L - nsec;
+	}
 	t->tv_sec = (time_t)sec;
 	t->tv_nsec = nsec;
 	return 0;
