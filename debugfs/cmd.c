@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "debugfs.h"
 
@@ -248,6 +249,23 @@ static int check_flags(struct dbg *d, const struct dbg_cmd *c)
 	return 0;
 }
 
+/* the working directory may be gone (rm -r, an aborted mkdir): say so
+ * and go back to the root */
+static void check_cwd(struct dbg *d)
+{
+	struct vx_attr a;
+
+	if (!d->fs || vx_fs_super(d->fs)->root_ino == d->cwd)
+		return;
+	if (!vx_stat(d->fs, dbg_tx(d), d->cwd, &a) && S_ISDIR(a.mode))
+		return;
+	dbg_warn(d, "the working directory %s is gone; back to /",
+		 d->cwd_path);
+	d->cwd = vx_fs_super(d->fs)->root_ino;
+	free(d->cwd_path);
+	d->cwd_path = strdup("/");
+}
+
 int dbg_run_line(struct dbg *d, const char *line)
 {
 	const struct dbg_cmd *c;
@@ -283,6 +301,7 @@ int dbg_run_line(struct dbg *d, const char *line)
 	fflush(stdout);
 	d->cmd = NULL;
 	free(argv);
+	check_cwd(d);
 	return ret;
 }
 
