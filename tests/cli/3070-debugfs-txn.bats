@@ -266,3 +266,11 @@ assert v[0]["ops"] >= 1, v
 	run -0 "$DBG" -w -R "ls -l /" -R "cat /a" -R "stat /big" "$IMG"
 	cmp "$IMG" "$ORIG"
 }
+
+@test "aborting the level that made the working directory goes back to /" {
+	script begin "mkdir /q" "cd /q" pwd abort pwd ls
+	run -0 --separate-stderr "$DBG" -w -f "$BATS_TEST_TMPDIR/script" "$IMG"
+	assert_output $'transaction level 1 open\n/q\nlevel 1 aborted\n/\na\nbig\ndir\nlost+found'
+	[[ $stderr == *"script:5: warning: the working directory /q is gone; back to /"* ]]
+	cmp "$IMG" "$ORIG"
+}
