@@ -60,6 +60,7 @@ setup_file() {
 }
 
 setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1	# the tests' own files go there
 	IMG=$BATS_FILE_TMPDIR/nav.img
 	TREE=$BATS_FILE_TMPDIR/tree
 }
