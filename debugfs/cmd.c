@@ -66,8 +66,8 @@ const struct dbg_cmd dbg_cmds[] = {
 	  "show and check a directory's index: nodes, keys and leaves (-v: "
 	  "entries)" },
 	{ "find", NULL, cmd_find, FS | PATH_ARGS,
-	  "[-type f|d|l|c|b|p|s] [-name GLOB] [PATH]",
-	  "list a subtree, one path per line" },
+	  "[PATH] [-type f|d|l|c|b|p|s] [-name GLOB]",
+	  "list a subtree, one path per line (PATH before or after the tests)" },
 	/* filesystem view */
 	{ "stats", "show_super", cmd_stats, DBG_NEED_DEV, "[-h] [--json]",
 	  "show the superblock, features, state and groups (-h: no groups)" },

@@ -695,6 +695,7 @@ int cmd_find(struct dbg *d, int argc, char **argv)
 {
 	struct find f = { .d = d };
 	char dot[] = ".", *path = dot, *base;
+	bool have_path = false;
 	struct vx_attr a;
 	vx_ino_t ino;
 	size_t n;
@@ -710,8 +711,9 @@ int cmd_find(struct dbg *d, int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "-name") && i + 1 < argc) {
 			f.name = argv[++i];
-		} else if (argv[i][0] != '-' && i == argc - 1) {
-			path = argv[i];
+		} else if (argv[i][0] != '-' && !have_path) {
+			path = argv[i];	/* find PATH EXPR and find EXPR PATH */
+			have_path = true;
 		} else {
 			dbg_usage(d, dbg_find_cmd("find"));
 			return DBG_FAIL;

@@ -377,6 +377,11 @@ usage_err() {
 	assert_output $'/big\n/abs'
 	run -0 dbg 'find "/a b"'
 	assert_output $'/a b\n/a b/c d'
+	# the path may also come first, as with find(1)
+	run -0 dbg 'find "/a b" -type d'
+	assert_output $'/a b\n/a b/c d'
+	run -1 --separate-stderr dbg 'find / /a'
+	[[ $stderr == *'find: usage: find '* ]]
 }
 
 @test "find: bad tests and missing paths" {
@@ -385,7 +390,7 @@ usage_err() {
 	assert_equal "$stderr" "debugfs.vexfs: -R: find: -type q: not one of f d l c b p s"
 	run -1 --separate-stderr dbg 'find -name'
 	assert_equal "$stderr" \
-		"debugfs.vexfs: -R: find: usage: find [-type f|d|l|c|b|p|s] [-name GLOB] [PATH]"
+		"debugfs.vexfs: -R: find: usage: find [PATH] [-type f|d|l|c|b|p|s] [-name GLOB]"
 	run -1 --separate-stderr dbg 'find -depth /'
 	[[ $stderr == *'find: usage: find '* ]]
 	run -1 --separate-stderr dbg 'find /nope'
