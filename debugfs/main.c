@@ -102,12 +102,13 @@ static int parse(int argc, const char **argv, struct dbg_opts *o)
 		ret = -DBG_EXIT_USAGE;
 	}
 	if (ret == 0) {
-		o->device = poptGetArg(pc);
-		if (o->device && poptPeekArg(pc))
+		const char *dev = poptGetArg(pc);
+
+		if (dev && poptPeekArg(pc))
 			ret = usage_error(pc, "unexpected argument",
 					  poptPeekArg(pc));
-		else if (o->device)
-			o->device = strdup(o->device);
+		else if (dev)
+			o->device = strdup(dev);
 	}
 	if (ret == 0 && o->undo && !o->write)
 		ret = usage_error(pc, "-z needs -w (an undo file records "
