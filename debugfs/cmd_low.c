@@ -207,7 +207,8 @@ static int hexval(char c)
 static int parse_value(struct dbg *d, const struct field *f, const char *s,
 		       uint8_t *out)
 {
-	unsigned long long max = f->width == 8 ? UINT64_MAX :
+	/* numbers only: string and byte fields are wider than 8 */
+	unsigned long long max = f->width >= 8 ? UINT64_MAX :
 				 (1ull << (8 * f->width)) - 1, v;
 	size_t n = strlen(s), k = 0;
 	char *end;

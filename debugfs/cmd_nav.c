@@ -85,7 +85,8 @@ static int list_dir(struct dbg *d, vx_ino_t dir, bool dots, struct dlist *l)
 		dlist_free(l);
 		return err;
 	}
-	qsort(l->v, l->n, sizeof(*l->v), cmp_dent);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_dent);
 	return 0;
 }
 

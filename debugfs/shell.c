@@ -540,7 +540,8 @@ static void list_cands(struct cands *c)
 		printf("%zu names match; type more of the name\n", c->count);
 		return;
 	}
-	qsort(c->list, c->nlist, sizeof(char *), cmp_str);
+	if (c->nlist)
+		qsort(c->list, c->nlist, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < c->nlist; i++)
 		if (strlen(c->list[i]) + 2 > colw)
 			colw = strlen(c->list[i]) + 2;

@@ -12,7 +12,7 @@ cd "$top"
 # sources only: tracked files plus new ones not ignored
 git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$out"
 # sources deleted or renamed here since the last run go there too
-(cd "$out" && find lib fsck mkfs tests -name '*.[ch]' -print0 2>/dev/null) |
+(cd "$out" && find lib fsck mkfs debugfs tests -name '*.[ch]' -print0 2>/dev/null) |
 	while IFS= read -r -d '' f; do
 		[[ -e $f ]] || rm -f "$out/$f" "$out/${f%.c}.o" "$out/${f%.c}.pic.o" \
 			"$out"/lib/libvexfs.*	# the archives hold them too
