@@ -517,18 +517,6 @@ static const struct field *set_parse(struct dbg *d, const struct target *t,
 	return parse_value(d, f, fv[1], val) ? NULL : f;
 }
 
-/* crc of an inode slot (format.h): crc32c(uuid) continued over the slot,
- * its crc field taken as 0 */
-static uint32_t inode_crc(const uint8_t *slot, const uint8_t *uuid)
-{
-	static const uint8_t zero[4];
-	uint32_t crc = vx_crc32c(0, uuid, 16);
-
-	crc = vx_crc32c(crc, slot, 4);
-	crc = vx_crc32c(crc, zero, 4);
-	return vx_crc32c(crc, slot + 8, VX_INODE_SIZE - 8);
-}
-
 static void list_inode(const uint8_t *slot)
 {
 	unsigned n = vx_get16(slot + 118);
@@ -567,7 +555,7 @@ static void set_apply(struct dbg *d, const struct target *t,
 	if (noseal)
 		return;
 	if (t->inode)
-		vx_put32(p + 4, inode_crc(p, d->sb.hdr.uuid));
+		vx_put32(p + 4, vx_inode_crc(p, d->sb.hdr.uuid));
 	else
 		vx_mhdr_seal(buf, t->bs);
 }

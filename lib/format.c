@@ -293,8 +293,9 @@ int vx_group_decode(const void *blk, size_t bsize, vx_blk_t blkno,
 
 /* ---- inode ---- */
 
-static uint32_t inode_crc(const uint8_t *slot, const uint8_t *uuid)
+uint32_t vx_inode_crc(const void *slotp, const uint8_t *uuid)
 {
+	const uint8_t *slot = slotp;
 	static const uint8_t zero[4];
 	uint32_t crc = vx_crc32c(0, uuid, 16);
 
@@ -333,7 +334,7 @@ void vx_inode_encode(void *slot, const struct vx_inode *in,
 	vx_put16(p + 118, in->nentries);
 	vx_put64(p + 120, in->parent);
 	memcpy(p + 128, in->area, VX_INLINE_AREA);
-	vx_put32(p + 4, inode_crc(p, uuid));
+	vx_put32(p + 4, vx_inode_crc(p, uuid));
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -384,7 +385,7 @@ int vx_inode_decode(const void *slot, vx_ino_t ino, const uint8_t *uuid,
 		return 1;
 	if (vx_get16(p) != VX_INODE_MAGIC)
 		return VX_EBADMAGIC;
-	if (vx_get32(p + 4) != inode_crc(p, uuid))
+	if (vx_get32(p + 4) != vx_inode_crc(p, uuid))
 		return VX_EBADCRC;
 	if (vx_get64(p + 8) != ino)
 		return VX_EMISDIRECTED;

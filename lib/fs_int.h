@@ -147,6 +147,13 @@ void vx_group_unpack(const void *blk, struct vx_group *g);
  * backup, whatever the block size) (super.c) */
 int vx_super_read(struct vx_io *io, vx_blk_t blkno, struct vx_super *sb);
 
+/* ---- whole-buffer descriptor I/O (io_unix.c), for the io layers that
+ * own a file: all of @len or -errno (-EIO at the end of the file) ---- */
+int vx_fd_pread(int fd, void *buf, size_t len, uint64_t off);
+int vx_fd_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+/* fdatasync (fsync when @full), retried on EINTR */
+int vx_fd_sync(int fd, bool full);
+
 /* full geometry check of a superblock (format.c) */
 int vx_super_check(const struct vx_super *sb);
 

@@ -80,37 +80,6 @@ static struct undo_io *to_undo(struct vx_io *io)
 	return (struct undo_io *)io;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int datasync(int fd)
-{
-	int r;
-
-	do {
-		r = fdatasync(fd);
-	} while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : 0;
-}
-
 /* ---- saving originals ---- */
 
 /* write the @nb records built in the batch, make them durable, and only
@@ -126,8 +95,8 @@ static int batch_commit(struct undo_io *u, size_t nb)
 	if ((err = vx_grow((void **)&u->recs, &u->crecs, u->n + nb,
 			   sizeof(*u->recs))))
 		return err;
-	if ((err = pwrite_all(u->fd, u->batch, nb * rsize, u->next_off)) ||
-	    (err = datasync(u->fd)))
+	if ((err = vx_fd_pwrite(u->fd, u->batch, nb * rsize, u->next_off)) ||
+	    (err = vx_fd_sync(u->fd, false)))
 		goto out_sticky;
 	for (size_t i = 0; i < nb; i++) {
 		vx_blk_t b = vx_get64(u->batch + i * rsize + 16);
@@ -307,9 +276,9 @@ static int write_footer(struct undo_io *u)
 	if ((err = dev_crc(u, 0, f.b0len, blk, &f.b0crc)))
 		goto out_free;
 	undo_foot_encode(foot, &f, u->seed);
-	if (!(err = pwrite_all(u->fd, foot, UNDO_FOOT_SIZE + tlen,
+	if (!(err = vx_fd_pwrite(u->fd, foot, UNDO_FOOT_SIZE + tlen,
 			       u->next_off)))
-		err = datasync(u->fd);
+		err = vx_fd_sync(u->fd, false);
 out_free:
 	free(blk);
 	free(foot);
@@ -474,8 +443,8 @@ static int write_header(struct undo_io *u, struct undo_hdr *h,
 		h->nonce = (uint64_t)h->created ^ (uint64_t)(uintptr_t)u ^
 			   (uint64_t)getpid() << 32;
 	u->seed = undo_hdr_encode(b, h);
-	if ((err = pwrite_all(u->fd, b, sizeof(b), 0)) ||
-	    (err = datasync(u->fd)) || (err = sync_dir(path)))
+	if ((err = vx_fd_pwrite(u->fd, b, sizeof(b), 0)) ||
+	    (err = vx_fd_sync(u->fd, false)) || (err = sync_dir(path)))
 		return err;
 	u->next_off = UNDO_HDR_SIZE;
 	return 0;

@@ -37,6 +37,7 @@
 
 #include <vexfs/error.h>
 #include <vexfs/io.h>
+#include "fs_int.h"
 
 struct unix_io {
 	struct vx_io io;		/* must be first */
@@ -55,9 +56,10 @@ static int range_fits(uint64_t off, size_t len)
 	       (uint64_t)len <= (uint64_t)INT64_MAX - off;
 }
 
-static int unix_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
+/* ---- whole-buffer descriptor I/O, shared with io_undo.c ---- */
+
+int vx_fd_pread(int fd, void *buf, size_t len, uint64_t off)
 {
-	int fd = to_unix(io)->fd;
 	unsigned char *p = buf;
 	ssize_t n;
 
@@ -79,15 +81,11 @@ static int unix_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
-static int unix_write(struct vx_io *io, uint64_t off, const void *buf,
-		      size_t len)
+int vx_fd_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
-	int fd = to_unix(io)->fd;
 	const unsigned char *p = buf;
 	ssize_t n;
 
-	if (io->flags & VX_IO_RDONLY)
-		return -EBADF;
 	if (!range_fits(off, len))
 		return -EFBIG;
 	while (len) {
@@ -106,20 +104,34 @@ static int unix_write(struct vx_io *io, uint64_t off, const void *buf,
 	return 0;
 }
 
-static int unix_flush(struct vx_io *io)
+int vx_fd_sync(int fd, bool full)
 {
-	int fd = to_unix(io)->fd;
 	int r;
 
-	if (io->flags & VX_IO_RDONLY)
-		return 0;	/* nothing written through this handle */
 	do {
-		if (io->flags & VX_IO_BLKDEV)
-			r = fsync(fd);
-		else
-			r = fdatasync(fd);
+		r = full ? fsync(fd) : fdatasync(fd);
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
+}
+
+static int unix_read(struct vx_io *io, uint64_t off, void *buf, size_t len)
+{
+	return vx_fd_pread(to_unix(io)->fd, buf, len, off);
+}
+
+static int unix_write(struct vx_io *io, uint64_t off, const void *buf,
+		      size_t len)
+{
+	if (io->flags & VX_IO_RDONLY)
+		return -EBADF;
+	return vx_fd_pwrite(to_unix(io)->fd, buf, len, off);
+}
+
+static int unix_flush(struct vx_io *io)
+{
+	if (io->flags & VX_IO_RDONLY)
+		return 0;	/* nothing written through this handle */
+	return vx_fd_sync(to_unix(io)->fd, io->flags & VX_IO_BLKDEV);
 }
 
 static int unix_get_size(struct vx_io *io, uint64_t *size)

@@ -329,6 +329,9 @@ int vx_group_decode(const void *blk, size_t bsize, vx_blk_t blkno,
 		    struct vx_group *g);
 void vx_inode_encode(void *slot, const struct vx_inode *ino,
 		     const uint8_t *uuid);
+/* vx_inode_crc - the checksum an inode slot's crc field must hold:
+ * crc32c of @uuid continued over the slot, the crc field taken as 0 */
+uint32_t vx_inode_crc(const void *slot, const uint8_t *uuid);
 /* Returns 1 for a free (all-zero) slot, 0 for a valid inode, <0 error. */
 int vx_inode_decode(const void *slot, vx_ino_t ino, const uint8_t *uuid,
 		    struct vx_inode *out);
