@@ -27,6 +27,7 @@
 #include <string.h>
 #include "fs_int.h"
 #include "fuzz_common.h"
+#include "fuzz_jlog.h"
 
 #define BS		1024u
 #define NBLOCKS		2048u
@@ -36,47 +37,15 @@
 static uint8_t *g_img, *g_work;
 static struct vx_super g_sb;
 
-/* one transaction: @n logged blocks from @first, a revoked range at
- * @revoke (0: none), a data run of two blocks written in place at @run
- * (0: none) and one op record */
+/* one transaction (fuzz_jlog.h) committed */
 static void commit(struct vx_journal *j, vx_blk_t first, unsigned n,
 		   unsigned pat, bool escape_one, vx_blk_t revoke, vx_blk_t run)
 {
-	static uint8_t d[8][BS];
-	vx_blk_t home[8], rv[2] = { revoke, 1 };
-	const void *data[8];
-	uint8_t op[64] = { 0 }, le[4];
-	struct vx_jdata dr = { .start = run, .count = 2 };
-	struct vx_jtxn t = { .nblocks = n, .home = home, .data = data,
-			     .nrevoke = revoke ? 1 : 0, .revoke = rv,
-			     .ndata = run ? 1 : 0, .runs = &dr,
-			     .ops_len = sizeof(op), .ops = op };
+	static struct fuzz_jlog x;
 
-	/* a create record named "f" (txn.h gives the layout) */
-	vx_put16(op, VX_OP_CREATE);
-	vx_put16(op + 2, sizeof(op));
-	vx_put64(op + 8, 12);
-	vx_put64(op + 16, 1);
-	vx_put16(op + 48, 1);
-	op[56] = 'f';
-	if (run) {
-		uint8_t *img = g_img + run * BS;
-
-		memset(img, (int)pat, 2 * BS);	/* written in place */
-		for (unsigned i = 0; i < 2; i++) {
-			vx_put32(le, vx_crc32c(0, img + i * BS, BS));
-			dr.crc = vx_crc32c(dr.crc, le, 4);
-		}
-	}
-
-	for (unsigned i = 0; i < n; i++) {
-		memset(d[i], (int)(pat + i), BS);
-		if (escape_one && i == 0)
-			vx_put32(d[i], VX_JOURNAL_MAGIC);
-		home[i] = first + i;
-		data[i] = d[i];
-	}
-	CHECK(vx_journal_commit(j, &t, NULL) == 0);
+	CHECK(vx_journal_commit(j, fuzz_jlog_init(&x, g_img, BS, first, n, pat,
+						  escape_one, revoke, run),
+				NULL) == 0);
 }
 
 static void build_image(void)

@@ -38,6 +38,7 @@
 #include <string.h>
 #include "fs_int.h"
 #include "fuzz_common.h"
+#include "fuzz_jlog.h"
 
 #define BS		1024u
 #define NBLOCKS		2048u
@@ -101,47 +102,17 @@ static struct vx_io *ro_open(uint8_t *img)
 
 /* ---- the image ---- */
 
-/* one transaction: @n logged blocks from @first (the first one starting
- * with the journal magic when @escape), a revoked range at @revoke (0:
- * none), a data run of two blocks written in place at @run (0: none)
- * and one op record; flushed when @flush */
+/* one transaction (fuzz_jlog.h) written to the log; flushed when
+ * @flush */
 static void log_one(struct vx_journal *j, vx_blk_t first, unsigned n,
 		    unsigned pat, bool escape, vx_blk_t revoke, vx_blk_t run,
 		    bool flush)
 {
-	static uint8_t d[8][BS];
-	vx_blk_t home[8], rv[2] = { revoke, 1 };
-	const void *data[8];
-	uint8_t op[64] = { 0 }, le[4];
-	struct vx_jdata dr = { .start = run, .count = 2 };
-	struct vx_jtxn t = { .nblocks = n, .home = home, .data = data,
-			     .nrevoke = revoke ? 1 : 0, .revoke = rv,
-			     .ndata = run ? 1 : 0, .runs = &dr,
-			     .ops_len = sizeof(op), .ops = op };
+	static struct fuzz_jlog x;
 
-	vx_put16(op, VX_OP_CREATE);	/* a create named "f" (txn.h) */
-	vx_put16(op + 2, sizeof(op));
-	vx_put64(op + 8, 12);
-	vx_put64(op + 16, 1);
-	vx_put16(op + 48, 1);
-	op[56] = 'f';
-	if (run) {
-		uint8_t *img = g_img + run * BS;
-
-		memset(img, (int)pat, 2 * BS);	/* written in place */
-		for (unsigned i = 0; i < 2; i++) {
-			vx_put32(le, vx_crc32c(0, img + i * BS, BS));
-			dr.crc = vx_crc32c(dr.crc, le, 4);
-		}
-	}
-	for (unsigned i = 0; i < n; i++) {
-		memset(d[i], (int)(pat + i), BS);
-		if (escape && i == 0)
-			vx_put32(d[i], VX_JOURNAL_MAGIC);
-		home[i] = first + i;
-		data[i] = d[i];
-	}
-	CHECK(vx_journal_write(j, &t, NULL) == 0);
+	CHECK(vx_journal_write(j, fuzz_jlog_init(&x, g_img, BS, first, n, pat,
+						 escape, revoke, run),
+			       NULL) == 0);
 	if (flush)
 		CHECK(vx_journal_flush(j) == 0);
 }
