@@ -2,12 +2,12 @@
  * test_journal.c: the write-ahead log (lib/journal.c), one test per
  * invariant of include/vexfs/journal.h, on the in-memory io.
  *
- * Crashes are simulated by a "cut" io layer between the journal and the
- * mem device: it forwards the first N writes (or all but write K) and
- * silently drops the rest, as a power cut loses writes that had not
- * reached the disk.  After every simulated crash the journal is opened
- * again on the mem device, recovered, and the home blocks must hold
- * either every block of the transaction or none of it.
+ * Crashes are simulated by a "cut" io layer (cut_io.h) between the
+ * journal and the mem device: it forwards the first N writes (or all
+ * but write K) and silently drops the rest, as a power cut loses writes
+ * that had not reached the disk.  After every simulated crash the
+ * journal is opened again on the mem device, recovered, and the home
+ * blocks must hold either every block of the transaction or none of it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "fs_int.h"
+#include "cut_io.h"
 
 #define BS	1024u
 #define NBLK	8192u
@@ -28,78 +29,6 @@ struct fix {
 	vx_blk_t data0;		/* first block past the journal: homes */
 	uint64_t s0;		/* the first sequence number after mkfs */
 };
-
-/* ---- the cut layer ---- */
-
-struct cut_io {
-	struct vx_io io;
-	struct vx_io *lower;
-	long writes;		/* writes seen */
-	long keep_first;	/* forward writes 0 .. keep_first-1 (-1: all) */
-	long drop_only;		/* drop just this write (-1: none) */
-};
-
-static int cut_read(struct vx_io *io, uint64_t off, void *b, size_t n)
-{
-	return vx_io_read(((struct cut_io *)io)->lower, off, b, n);
-}
-
-/* a crash can tear a write of several blocks anywhere: every block of
- * a write counts as one write of its own */
-static int cut_write(struct vx_io *io, uint64_t off, const void *b, size_t n)
-{
-	struct cut_io *c = (struct cut_io *)io;
-
-	for (size_t done = 0; done < n; done += BS) {
-		long w = c->writes++;
-		size_t k = n - done < BS ? n - done : BS;
-		int err;
-
-		if ((c->keep_first >= 0 && w >= c->keep_first) ||
-		    w == c->drop_only)
-			continue;	/* lost in the crash */
-		err = vx_io_write(c->lower, off + done,
-				  (const uint8_t *)b + done, k);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int cut_flush(struct vx_io *io)
-{
-	return 0;
-}
-
-static int cut_size(struct vx_io *io, uint64_t *size)
-{
-	return vx_io_get_size(((struct cut_io *)io)->lower, size);
-}
-
-static int cut_close(struct vx_io *io)
-{
-	free(io);
-	return 0;
-}
-
-static const struct vx_io_ops cut_ops = {
-	.name = "cut", .read = cut_read, .write = cut_write,
-	.flush = cut_flush, .get_size = cut_size, .close = cut_close,
-};
-
-static struct cut_io *cut_new(struct vx_io *lower, long keep_first,
-			      long drop_only)
-{
-	struct cut_io *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	c->io.ops = &cut_ops;
-	c->io.sector_size = 512;
-	c->lower = lower;
-	c->keep_first = keep_first;
-	c->drop_only = drop_only;
-	return c;
-}
 
 /* ---- fixture ---- */
 

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "fs_int.h"
+#include "cut_io.h"
 
 #define BS	1024u
 #define NBLK	8192u
@@ -70,74 +71,6 @@ static int record(void *ctx, const struct vx_jscan_txn *t)
 	x->t.revoke = x->rev;
 	x->t.ops = x->ops;
 	return r->stop_after && r->n == r->stop_after ? r->stop_ret : 0;
-}
-
-/* ---- an io layer that counts, and can lose, writes ---- */
-
-struct cut_io {
-	struct vx_io io;
-	struct vx_io *lower;
-	long writes, flushes;
-	long drop;		/* lose this write (a block each; -1: none) */
-	long keep;		/* lose every write from this one (-1: none) */
-};
-
-static int cut_read(struct vx_io *io, uint64_t off, void *b, size_t n)
-{
-	return vx_io_read(((struct cut_io *)io)->lower, off, b, n);
-}
-
-static int cut_write(struct vx_io *io, uint64_t off, const void *b, size_t n)
-{
-	struct cut_io *c = (struct cut_io *)io;
-
-	for (size_t done = 0; done < n; done += BS) {
-		long w = c->writes++;
-		int err;
-
-		if (w == c->drop || (c->keep >= 0 && w >= c->keep))
-			continue;	/* lost in the crash */
-		err = vx_io_write(c->lower, off + done,
-				  (const uint8_t *)b + done, BS);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int cut_flush(struct vx_io *io)
-{
-	((struct cut_io *)io)->flushes++;
-	return 0;
-}
-
-static int cut_size(struct vx_io *io, uint64_t *size)
-{
-	return vx_io_get_size(((struct cut_io *)io)->lower, size);
-}
-
-static int cut_close(struct vx_io *io)
-{
-	free(io);
-	return 0;
-}
-
-static const struct vx_io_ops cut_ops = {
-	.name = "cut", .read = cut_read, .write = cut_write,
-	.flush = cut_flush, .get_size = cut_size, .close = cut_close,
-};
-
-static struct cut_io *cut_new(struct vx_io *lower, long drop, long keep)
-{
-	struct cut_io *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	c->io.ops = &cut_ops;
-	c->io.sector_size = 512;
-	c->lower = lower;
-	c->drop = drop;
-	c->keep = keep;
-	return c;
 }
 
 /* ---- fixture ---- */
@@ -994,8 +927,8 @@ static void test_agrees_after_crash(void **state)
 	snap = snapshot(f);
 	for (int mode = 0; mode < 2; mode++) {
 		for (long k = 0;; k++) {
-			struct cut_io *c = cut_new(f->mem, mode ? k : -1,
-						   mode ? -1 : k);
+			struct cut_io *c = cut_new(f->mem, mode ? -1 : k,
+						   mode ? k : -1);
 
 			restore(f, snap);
 			assert_int_equal(vx_journal_open(&c->io, &f->sb, &j), 0);
