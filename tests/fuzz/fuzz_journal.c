@@ -65,6 +65,7 @@ static void build_image(void)
 	CHECK(vx_fs_format(io, &g_sb, 0) == 0);
 	data0 = g_sb.journal_start + g_sb.journal_blocks + 50;
 	CHECK(vx_journal_open(io, &g_sb, &j) == 0);
+	vx_journal_set_time(j, NOW);	/* seeds are the same every time */
 	commit(j, data0, 3, 10, true, 0, 0);
 	commit(j, data0 + 3, 2, 20, false, data0 + 1, data0 + 100);
 	commit(j, data0 + 1, 1, 30, false, 0, 0);
