@@ -1,6 +1,7 @@
 /*
  * cmd_edit.c: editing commands: write, mkdir, rm, rmdir, mv, ln,
- * symlink, mknod, truncate, chmod, chown, touch and copy_in.
+ * symlink, mknod, truncate, chmod, chown and touch (copy_in, a tree at
+ * once, is in cmd_copyin.c and shares the helpers here).
  *
  * Every command is atomic: inside an explicit transaction its changes
  * join it; outside, a command that makes more than one change (write,
@@ -26,7 +27,7 @@
 
 /* the transaction a command works in: the open one (through a nested
  * level, so a failure inside undoes just this command) or its own */
-static int edit_begin(struct dbg *d, struct vx_txn **tx)
+int dbg_edit_begin(struct dbg *d, struct vx_txn **tx)
 {
 	int err = d->depth ? vx_txn_begin_nested(dbg_tx(d), 0, tx) :
 			     vx_txn_begin(d->fs, 0, 0, tx);
@@ -38,7 +39,7 @@ static int edit_begin(struct dbg *d, struct vx_txn **tx)
 }
 
 /* commit @tx when @ret is 0, else abort it; returns the result */
-static int edit_end(struct dbg *d, struct vx_txn *tx, int ret)
+int dbg_edit_end(struct dbg *d, struct vx_txn *tx, int ret)
 {
 	int err;
 
@@ -148,7 +149,7 @@ static int copy_data(struct dbg *d, struct vx_txn *tx, int fd,
 	return err ? dbg_fail(d, err, "setting the size of %s", host) : 0;
 }
 
-static void attr_of(const struct stat *st, struct vx_attr *a)
+void dbg_attr_of(const struct stat *st, struct vx_attr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->mode = st->st_mode;
@@ -162,7 +163,7 @@ static void attr_of(const struct stat *st, struct vx_attr *a)
 }
 
 /* a regular file @name in @dir with the contents of host @fd */
-static int write_file(struct dbg *d, struct vx_txn *tx, int fd,
+int dbg_write_file(struct dbg *d, struct vx_txn *tx, int fd,
 		      const char *host, const struct stat *st, vx_ino_t dir,
 		      const char *name, const char *shown)
 {
@@ -170,7 +171,7 @@ static int write_file(struct dbg *d, struct vx_txn *tx, int fd,
 	vx_ino_t ino;
 	int err;
 
-	attr_of(st, &a);
+	dbg_attr_of(st, &a);
 	err = vx_create(d->fs, tx, dir, name, &a, &ino);
 	if (err)
 		return dbg_fail(d, err, "%s", shown);
@@ -206,15 +207,15 @@ int cmd_write(struct dbg *d, int argc, char **argv)
 		close(fd);
 		return DBG_FAIL;
 	}
-	if (edit_begin(d, &tx)) {
+	if (dbg_edit_begin(d, &tx)) {
 		close(fd);
 		return DBG_FAIL;
 	}
 	ret = parent_in(d, tx, argv[2], &dir, name);
 	if (!ret)
-		ret = write_file(d, tx, fd, argv[1], &st, dir, name, argv[2]);
+		ret = dbg_write_file(d, tx, fd, argv[1], &st, dir, name, argv[2]);
 	close(fd);
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 }
 
 /* ---- mkdir ---- */
@@ -287,7 +288,7 @@ int cmd_mkdir(struct dbg *d, int argc, char **argv)
 	if (optind != argc - 1)
 		goto usage;
 	a.mode |= S_IFDIR;
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	if (parents) {
 		ret = mkdir_p(d, tx, argv[optind], &a);
@@ -296,7 +297,7 @@ int cmd_mkdir(struct dbg *d, int argc, char **argv)
 		if (!ret && (ret = vx_mkdir(d->fs, tx, dir, name, &a, &ino)))
 			ret = dbg_fail(d, ret, "%s", argv[optind]);
 	}
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 usage:
 	dbg_usage(d, dbg_find_cmd("mkdir"));
 	return DBG_FAIL;
@@ -366,7 +367,7 @@ static int remove_paths(struct dbg *d, int argc, char **argv, bool dirs,
 	vx_ino_t dir;
 	int ret = 0, err;
 
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	for (int i = 0; i < argc && !ret; i++) {
 		ret = parent_in(d, tx, argv[i], &dir, name);
@@ -381,7 +382,7 @@ static int remove_paths(struct dbg *d, int argc, char **argv, bool dirs,
 		else if (err)
 			ret = dbg_fail(d, err, "%s", argv[i]);
 	}
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 }
 
 int cmd_rm(struct dbg *d, int argc, char **argv)
@@ -414,7 +415,7 @@ int cmd_rmdir(struct dbg *d, int argc, char **argv)
 /* ---- mv, ln, symlink, mknod ---- */
 
 /* the destination of mv/ln: into @to when it is a directory */
-static int dest_in(struct dbg *d, struct vx_txn *tx, const char *from,
+int dbg_dest_in(struct dbg *d, struct vx_txn *tx, const char *from,
 		   const char *to, vx_ino_t *dir, char *name)
 {
 	struct vx_attr a;
@@ -454,18 +455,18 @@ int cmd_mv(struct dbg *d, int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		goto usage;
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = parent_in(d, tx, argv[optind], &odir, oname);
 	if (!ret)
-		ret = dest_in(d, tx, argv[optind], argv[optind + 1], &ndir, nname);
+		ret = dbg_dest_in(d, tx, argv[optind], argv[optind + 1], &ndir, nname);
 	if (!ret && (ret = vx_rename(d->fs, tx, odir, oname, ndir, nname, flags)))
 		ret = ret == -EINVAL ?	/* the library's only EINVAL here */
 		      dbg_fail(d, ret, "%s -> %s: a directory cannot move into "
 			       "itself or below itself", argv[optind],
 			       argv[optind + 1]) :
 		      dbg_fail(d, ret, "%s -> %s", argv[optind], argv[optind + 1]);
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 usage:
 	dbg_usage(d, dbg_find_cmd("mv"));
 	return DBG_FAIL;
@@ -483,12 +484,12 @@ static int make_symlink(struct dbg *d, const char *path, const char *target)
 		dbg_err(d, "%s: a symlink needs a target (it was empty)", path);
 		return DBG_FAIL;
 	}
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = parent_in(d, tx, path, &dir, name);
 	if (!ret && (ret = vx_symlink(d->fs, tx, dir, name, target, &a, &ino)))
 		ret = dbg_fail(d, ret, "%s", path);
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 }
 
 int cmd_ln(struct dbg *d, int argc, char **argv)
@@ -508,17 +509,17 @@ int cmd_ln(struct dbg *d, int argc, char **argv)
 		goto usage;
 	if (sym)
 		return make_symlink(d, argv[optind + 1], argv[optind]);
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = lookup_in(d, tx, argv[optind], false, &ino);
 	if (!ret)
-		ret = dest_in(d, tx, argv[optind], argv[optind + 1], &dir, name);
+		ret = dbg_dest_in(d, tx, argv[optind], argv[optind + 1], &dir, name);
 	if (!ret && (ret = vx_link(d->fs, tx, ino, dir, name)))
 		ret = dbg_fail(d, ret, "%s -> %s%s", argv[optind + 1],
 			       argv[optind], ret == -EPERM ? " (a directory "
 			       "cannot have hard links; ln -s makes a symbolic "
 			       "one)" : "");
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 usage:
 	dbg_usage(d, dbg_find_cmd("ln"));
 	return DBG_FAIL;
@@ -557,12 +558,12 @@ int cmd_mknod(struct dbg *d, int argc, char **argv)
 		dbg_usage(d, dbg_find_cmd("mknod"));
 		return DBG_FAIL;
 	}
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = parent_in(d, tx, argv[1], &dir, name);
 	if (!ret && (ret = vx_create(d->fs, tx, dir, name, &a, &ino)))
 		ret = dbg_fail(d, ret, "%s", argv[1]);
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 }
 
 /* ---- truncate, chmod, chown, touch ---- */
@@ -607,7 +608,7 @@ int cmd_truncate(struct dbg *d, int argc, char **argv)
 		dbg_err(d, "%s: not a size (bytes, or with K, M, G, T)", argv[2]);
 		return DBG_FAIL;
 	}
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	ret = lookup_in(d, tx, argv[1], true, &ino);
 	if (!ret && (ret = vx_stat(d->fs, tx, ino, &a)))
@@ -619,7 +620,7 @@ int cmd_truncate(struct dbg *d, int argc, char **argv)
 	}
 	if (!ret && (ret = vx_truncate(d->fs, tx, ino, size)))
 		ret = dbg_fail(d, ret, "%s", argv[1]);
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 }
 
 /* set @mask of @a on every path (no symlink followed at the end) */
@@ -630,14 +631,14 @@ static int setattr_paths(struct dbg *d, int n, char **paths,
 	vx_ino_t ino;
 	int ret = 0;
 
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	for (int i = 0; i < n && !ret; i++) {
 		ret = lookup_in(d, tx, paths[i], false, &ino);
 		if (!ret && (ret = vx_setattr(d->fs, tx, ino, a, mask)))
 			ret = dbg_fail(d, ret, "%s", paths[i]);
 	}
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 }
 
 int cmd_chmod(struct dbg *d, int argc, char **argv)
@@ -749,7 +750,7 @@ int cmd_touch(struct dbg *d, int argc, char **argv)
 	if (!mask)
 		mask = VX_SET_ATIME | VX_SET_MTIME;
 	a.atime = a.mtime = a.ctime = a.crtime = t;
-	if (edit_begin(d, &tx))
+	if (dbg_edit_begin(d, &tx))
 		return DBG_FAIL;
 	for (int i = optind; i < argc && !ret; i++) {
 		ret = parent_in(d, tx, argv[i], &dir, name);
@@ -766,185 +767,8 @@ int cmd_touch(struct dbg *d, int argc, char **argv)
 		if (err)
 			ret = dbg_fail(d, err, "%s", argv[i]);
 	}
-	return edit_end(d, tx, ret);
+	return dbg_edit_end(d, tx, ret);
 usage:
 	dbg_usage(d, dbg_find_cmd("touch"));
 	return DBG_FAIL;
-}
-
-/* ---- copy_in: a host tree in ---- */
-
-struct hardlink {
-	dev_t dev;
-	ino_t host;
-	vx_ino_t ino;
-};
-
-struct copy {
-	struct dbg *d;
-	struct vx_txn *tx;
-	struct hardlink *links;
-	size_t nlinks, clinks;
-	unsigned long files, dirs;
-};
-
-static int copy_entry(struct copy *c, int dirfd, const char *name,
-		      const char *host, vx_ino_t dir, const char *ename,
-		      unsigned depth);
-
-static int copy_dir(struct copy *c, int fd, const char *host, vx_ino_t ino,
-		    unsigned depth)
-{
-	DIR *dp = fdopendir(fd);
-	struct dirent *e;
-	int ret = 0;
-
-	if (!dp) {
-		close(fd);
-		dbg_err(c->d, "%s: %s", host, strerror(errno));
-		return DBG_FAIL;
-	}
-	while (!ret && (errno = 0, e = readdir(dp))) {
-		char *sub;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (asprintf(&sub, "%s/%s", host, e->d_name) < 0)
-			ret = dbg_fail(c->d, -ENOMEM, "%s", host);
-		else
-			ret = copy_entry(c, dirfd(dp), e->d_name, sub, ino,
-					 e->d_name, depth + 1);
-		free(sub);
-	}
-	if (!ret && errno) {
-		dbg_err(c->d, "%s: %s", host, strerror(errno));
-		ret = DBG_FAIL;
-	}
-	closedir(dp);
-	return ret;
-}
-
-static struct hardlink *seen_link(struct copy *c, const struct stat *st)
-{
-	for (size_t i = 0; i < c->nlinks; i++)
-		if (c->links[i].dev == st->st_dev && c->links[i].host == st->st_ino)
-			return &c->links[i];
-	return NULL;
-}
-
-static void note_link(struct copy *c, const struct stat *st, vx_ino_t ino)
-{
-	if (c->nlinks == c->clinks) {
-		size_t cap = c->clinks ? c->clinks * 2 : 16;
-		struct hardlink *v = realloc(c->links, cap * sizeof(*v));
-
-		if (!v)
-			return;	/* then the next name is a copy */
-		c->links = v;
-		c->clinks = cap;
-	}
-	c->links[c->nlinks++] = (struct hardlink){ st->st_dev, st->st_ino, ino };
-}
-
-static int copy_entry(struct copy *c, int dirfd, const char *name,
-		      const char *host, vx_ino_t dir, const char *ename,
-		      unsigned depth)
-{
-	struct dbg *d = c->d;
-	char target[4097];
-	struct vx_attr a;
-	struct stat st;
-	vx_ino_t ino;
-	ssize_t n;
-	int fd, err = 0;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		dbg_err(d, "%s: %s", host, strerror(errno));
-		return DBG_FAIL;
-	}
-	attr_of(&st, &a);
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && seen_link(c, &st)) {
-		err = vx_link(d->fs, c->tx, seen_link(c, &st)->ino, dir, ename);
-		return err ? dbg_fail(d, err, "%s (as a hard link)", host) : 0;
-	}
-	if (S_ISREG(st.st_mode)) {
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			dbg_err(d, "%s: %s", host, strerror(errno));
-			return DBG_FAIL;
-		}
-		err = write_file(d, c->tx, fd, host, &st, dir, ename, host);
-		close(fd);
-		if (!err && st.st_nlink > 1 &&
-		    !vx_lookup(d->fs, c->tx, dir, ename, &ino))
-			note_link(c, &st, ino);
-		c->files++;
-		return err;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		if (depth > 4096)
-			return dbg_fail(d, -ELOOP, "%s", host);
-		err = vx_mkdir(d->fs, c->tx, dir, ename, &a, &ino);
-		if (err)
-			return dbg_fail(d, err, "%s", host);
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC);
-		if (fd < 0) {
-			dbg_err(d, "%s: %s", host, strerror(errno));
-			return DBG_FAIL;
-		}
-		c->dirs++;
-		err = copy_dir(c, fd, host, ino, depth);
-		if (!err)	/* entries moved mtime: set the host's back */
-			err = vx_setattr(d->fs, c->tx, ino, &a,
-					 VX_SET_ATIME | VX_SET_MTIME);
-		return err < 0 ? dbg_fail(d, err, "%s", host) : err;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-		if (n < 0) {
-			dbg_err(d, "%s: %s", host, strerror(errno));
-			return DBG_FAIL;
-		}
-		target[n] = 0;
-		err = vx_symlink(d->fs, c->tx, dir, ename, target, &a, &ino);
-	} else {
-		err = vx_create(d->fs, c->tx, dir, ename, &a, &ino);
-	}
-	c->files++;
-	return err ? dbg_fail(d, err, "%s", host) : 0;
-}
-
-int cmd_copy_in(struct dbg *d, int argc, char **argv)
-{
-	struct copy c = { .d = d };
-	char name[VX_NAME_MAX + 1];
-	char *host, *base;
-	vx_ino_t dir;
-	int ret;
-
-	if (argc != 3) {
-		dbg_usage(d, dbg_find_cmd("copy_in"));
-		return DBG_FAIL;
-	}
-	host = strdup(argv[1]);
-	if (!host)
-		return dbg_fail(d, -ENOMEM, "%s", argv[1]);
-	while (strlen(host) > 1 && host[strlen(host) - 1] == '/')
-		host[strlen(host) - 1] = 0;
-	base = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
-	if (edit_begin(d, &c.tx)) {
-		free(host);
-		return DBG_FAIL;
-	}
-	ret = dest_in(d, c.tx, base, argv[2], &dir, name);
-	if (!ret)
-		ret = copy_entry(&c, AT_FDCWD, host, host, dir, name, 0);
-	ret = edit_end(d, c.tx, ret);
-	if (!ret)
-		printf("copied %lu file%s and %lu director%s\n", c.files,
-		       c.files == 1 ? "" : "s", c.dirs, c.dirs == 1 ? "y" : "ies");
-	free(c.links);
-	free(host);
-	return ret;
 }

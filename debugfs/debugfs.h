@@ -2,17 +2,23 @@
  * debugfs.h: debugfs.vexfs, shared between its files.
  *
  * main.c parses the command line and runs -R requests, -f scripts or the
- * shell (shell.c); cmd.c holds the one command table, the tokenizer and
- * the dispatcher, which checks each command's preconditions (flags) once;
- * session.c opens and closes the device and keeps the transaction stack.
- * The handlers live in files named for what they do: cmd_nav.c (reading
- * the namespace), cmd_inspect.c (icheck, ncheck: where blocks and names
- * are), cmd_dirindex.c (dirsearch, htree: a directory's index),
- * cmd_dump.c (dump and rdump to the host), cmd_edit.c
- * (editing), cmd_txn.c (begin, commit, abort, txn), cmd_fsview.c (stats,
- * groups, freefrag, txstats), cmd_journal.c (logdump, journal_recover)
- * and cmd_low.c (block_dump, set_super_value, set_inode_field,
- * zap_block, check).
+ * shell (shell.c); cmd.c holds the one command table and the dispatcher,
+ * which checks each command's preconditions (flags) once, split.c the
+ * tokenizer; session.c opens and closes the device and keeps the
+ * transaction stack; path.c resolves paths and numbers.  The handlers
+ * live in files named for what they do:
+ *   cmd_nav.c       cd, pwd, ls, stat, cat, blocks, bmap, find
+ *   cmd_inspect.c   icheck, ncheck: where blocks and names are
+ *   cmd_dirindex.c  dirsearch, htree: a directory's index
+ *   cmd_dump.c      dump and rdump to the host
+ *   cmd_edit.c      write, mkdir, rm, rmdir, mv, ln, symlink, mknod,
+ *                   truncate, chmod, chown, touch
+ *   cmd_copyin.c    copy_in
+ *   cmd_txn.c       begin, commit, abort, txn
+ *   cmd_fsview.c    stats, groups, freefrag, txstats
+ *   cmd_journal.c   logdump, journal_recover
+ *   cmd_low.c       block_dump, set_super_value, set_inode_field,
+ *                   zap_block, check
  *
  * A handler returns 0 or DBG_FAIL after printing its error with
  * dbg_err()/dbg_fail(), which name the command and, for -R and -f, the
@@ -208,6 +214,21 @@ int cmd_chmod(struct dbg *, int, char **);
 int cmd_chown(struct dbg *, int, char **);
 int cmd_touch(struct dbg *, int, char **);
 int cmd_mknod(struct dbg *, int, char **);
+/* helpers shared with cmd_copyin.c: a command's own transaction (a
+ * nested level inside an open one), committed when @ret is 0 and aborted
+ * otherwise; a host file's attributes; a regular file @name in @dir
+ * holding host @fd's bytes (holes kept); mv/ln/copy_in's destination
+ * (into @to when it is a directory) */
+struct stat;
+int dbg_edit_begin(struct dbg *d, struct vx_txn **tx);
+int dbg_edit_end(struct dbg *d, struct vx_txn *tx, int ret);
+void dbg_attr_of(const struct stat *st, struct vx_attr *a);
+int dbg_write_file(struct dbg *d, struct vx_txn *tx, int fd, const char *host,
+		   const struct stat *st, vx_ino_t dir, const char *name,
+		   const char *shown);
+int dbg_dest_in(struct dbg *d, struct vx_txn *tx, const char *from,
+		const char *to, vx_ino_t *dir, char *name);
+/* cmd_copyin.c */
 int cmd_copy_in(struct dbg *, int, char **);
 /* cmd_txn.c */
 int cmd_begin(struct dbg *, int, char **);
