@@ -10,7 +10,9 @@
 #   scripts/fuzz.sh --build      build only
 #
 # Every target and lib/*.c are compiled with clang and
-# -fsanitize=fuzzer,address,undefined (UB aborts) into tests/fuzz/bin/.
+# -fsanitize=fuzzer,address,undefined (UB aborts) into tests/fuzz/bin/;
+# fuzz_debugfs also compiles debugfs/*.c but main.c (the entry point)
+# and shell.c (libedit), which it runs the commands of.
 # Seeds are written by the targets themselves (VX_FUZZ_SEEDS=DIR, see
 # each target's header) into tests/fuzz/corpus/<target>/; they are
 # deterministic.  While fuzzing, new inputs go to tests/fuzz/bin/work/
@@ -62,7 +64,7 @@ mkdir -p "$obj" || exit 2
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -Ilib
 	-fno-omit-frame-pointer -pthread $SAN"
-LIBS="-lisal -lurcu-cds -lurcu-bp -lurcu-common -luuid -pthread"
+LIBS="-lisal -lurcu-cds -lurcu-bp -lurcu-common -luuid -ljson-c -pthread"
 
 if [[ -n ${FUZZ_TARGETS:-} ]]; then
 	read -ra targets <<< "$FUZZ_TARGETS"
@@ -116,10 +118,25 @@ build_lib() {
 	return $fail
 }
 
-build_target() {
-	local t=$1 o
+# the sources a target compiles besides its own (fuzz_debugfs: the
+# debugfs ones, but main.c and shell.c), one a line
+extra_sources() {
+	local src
 
-	for o in "$obj"/*.o; do
+	[[ $1 == fuzz_debugfs ]] || return 0
+	for src in debugfs/*.c; do
+		case ${src##*/} in
+		main.c | shell.c) ;;
+		*) echo "$src" ;;
+		esac
+	done
+}
+
+build_target() {
+	local t=$1 o extra=()
+
+	mapfile -t extra < <(extra_sources "$t")
+	for o in "$obj"/*.o "${extra[@]}" ${extra[0]:+debugfs/*.h}; do
 		if [[ $o -nt $bin/$t ]]; then
 			rm -f "$bin/$t"
 			break
@@ -128,7 +145,7 @@ build_target() {
 	stale "tests/fuzz/$t.c" "$bin/$t" || return 0
 	# shellcheck disable=SC2086
 	$CLANG $CFLAGS -fsanitize=fuzzer -o "$bin/$t" "tests/fuzz/$t.c" \
-		"$obj"/*.o $LIBS
+		"${extra[@]}" "$obj"/*.o $LIBS
 }
 
 echo "fuzz.sh: building with $CLANG into $bin/"
