@@ -13,8 +13,12 @@
  * sanitizers.
  *
  * The input is the image (the seeds: the populated images of
- * fuzz_seed_images.h, and one of them with committed transactions left
- * in its journal).  It is tried as it is and, when that changes it,
+ * fuzz_seed_images.h, one like them with committed transactions left in
+ * its journal, and one with hostile directories and a deep extent tree,
+ * see seed_hostile).  Half of the mutations change one block that looks
+ * like metadata or an inode table (LLVMFuzzerCustomMutator): random
+ * changes anywhere in a megabyte seldom hit the few dozen blocks debugfs
+ * parses.  The image is tried as it is and, when that changes it,
  * re-sealed by fix_up (fuzz_seed_images.h) so that mutations get past
  * the checksums.  Each version is written to a memfd, opened through
  * /proc/self/fd/N with dbg_open, read-only, both normally and with -c
@@ -32,7 +36,7 @@
  *   most MAX_CAT_SIZE bytes: cat of a huge sparse file only takes long);
  *   icheck of blocks 0, 1, the first blocks of / and /big and the
  *   picked block (those inside the filesystem);
- *   rdump / OUT.
+ *   rdump / OUT (rdump -p in the -c session).
  *
  * rdump's property is checked: OUT is made fresh in a sandbox directory
  * of this process (in $TMPDIR when set, else /dev/shm, else /tmp; left
@@ -229,7 +233,8 @@ static void box_remove(void)
 	}
 }
 
-/* rdump / into a fresh OUT; only OUT may appear in the sandbox */
+/* rdump / into a fresh OUT (with -p, modes, times and owners kept, in
+ * the -c session); only OUT may appear in the sandbox */
 static void rdump(struct dbg *d)
 {
 	char out[sizeof(g_box) + 8], q[2 * sizeof(out) + 1];
@@ -239,7 +244,7 @@ static void rdump(struct dbg *d)
 	snprintf(out, sizeof(out), "%s/out", g_box);
 	CHECK(mkdir(out, 0700) == 0);
 	quote(out, strlen(out), q, sizeof(q));
-	run(d, "rdump / %s", q);
+	run(d, "rdump%s / %s", d->cat ? " -p" : "", q);
 	check_box();
 	rm_tree(fd, "out");
 	close(fd);
@@ -396,6 +401,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (__atomic_load_n(&g_live, __ATOMIC_RELAXED) > 0)
 		rcu_barrier();
 	return 0;
+}
+
+/* ---- mutations ---- */
+
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
+			       unsigned seed);
+
+/* Half the time, mutate one block that looks like metadata (metadata
+ * magic, or an inode slot's magic) in place, the image's size kept:
+ * those are a few dozen blocks of a megabyte, and where debugfs
+ * parses.  Otherwise libFuzzer's own mutations on the whole image. */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
+			       unsigned seed)
+{
+	uint32_t blog = size >= 56 ? vx_get32(data + 52) : 0;
+	size_t bs = blog >= VX_MIN_BLOCK_LOG && blog <= VX_MAX_BLOCK_LOG ?
+		    (size_t)1 << blog : 1024, nblk = size / bs, n = 0, k, got;
+	uint8_t tmp[1u << VX_MAX_BLOCK_LOG];
+
+	if (seed & 1 || nblk < 2)
+		return LLVMFuzzerMutate(data, size, max);
+	for (size_t b = 0; b < nblk; b++)
+		n += vx_get32(data + b * bs) == VX_META_MAGIC ||
+		     vx_get16(data + b * bs) == VX_INODE_MAGIC;
+	if (!n)
+		return LLVMFuzzerMutate(data, size, max);
+	k = (seed >> 1) % n;
+	for (size_t b = 0; b < nblk; b++) {
+		uint8_t *p = data + b * bs;
+
+		if (vx_get32(p) != VX_META_MAGIC &&
+		    vx_get16(p) != VX_INODE_MAGIC)
+			continue;
+		if (k--)
+			continue;
+		memcpy(tmp, p, bs);
+		got = LLVMFuzzerMutate(tmp, bs, bs);
+		memcpy(p, tmp, got < bs ? got : bs);
+		break;
+	}
+	return size;
 }
 
 /* ---- seeds ---- */
