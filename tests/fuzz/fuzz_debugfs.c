@@ -27,7 +27,8 @@
  *   stats [--json|-h], groups [--json], freefrag [-c 16], ls -l -a /,
  *   stat --json /, htree -v /, dirsearch / lost+found, dirsearch / big,
  *   ncheck 1 2 3, ncheck -c 4 5 6, logdump -a -d, logdump [-a] --json,
- *   block_dump -x 0 and of a block picked by the input's last bytes,
+ *   block_dump -x 0 and of a block picked by the input's crc (any
+ *   change picks another),
  *   check;
  *   find / (its output captured), then for each of the first MAX_PATHS
  *   paths it printed: stat, and dirsearch of the name in its parent;
@@ -389,7 +390,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1024 || size > MAX_IMAGE)
 		return 0;
 	__atomic_store_n(&g_live, 0, __ATOMIC_RELAXED);
-	pick = vx_get32(data + size - 4);
+	pick = vx_crc32c(0, data, size);
 	try_image(data, size, pick);
 	img = malloc(size);
 	CHECK(img);
