@@ -21,6 +21,23 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* fuzz_seed_file - write @len bytes at @p as seed file @dir/@name (the
+ * VX_FUZZ_SEEDS corpus); exits on failure: a seed that cannot be
+ * written is a broken build of the corpus */
+static inline void fuzz_seed_file(const char *dir, const char *name,
+				  const void *p, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, len, f) != len || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
 /* image buffers live as long as the process; mapped rather than
  * malloc'd so that the leak checker, which runs after many inputs, does
  * not scan megabytes of image for pointers */

@@ -462,9 +462,7 @@ static void seed_dirty(const char *dir)
 	struct vx_txn *tx;
 	struct vx_io *io;
 	struct vx_fs *fs;
-	char path[4096];
 	vx_ino_t f, dd;
-	FILE *out;
 
 	memset(p.uuid, 0x72, 16);
 	memset(buf, 0x5a, sizeof(buf));
@@ -483,11 +481,7 @@ static void seed_dirty(const char *dir)
 	CHECK(vx_unlink(fs, tx, VX_ROOT_INO, "f0") == 0);
 	CHECK(vx_txn_commit(tx, NULL) == 0);
 	/* the image now, before the close writes the log home */
-	snprintf(path, sizeof(path), "%s/image-dirty", dir);
-	out = fopen(path, "wb");
-	CHECK(out && fwrite(vx_io_mem_data(io, NULL), 1, 900 * 1024, out) ==
-	      900 * 1024);
-	CHECK(fclose(out) == 0);
+	fuzz_seed_file(dir, "image-dirty", vx_io_mem_data(io, NULL), 900 * 1024);
 	CHECK(vx_fs_close(fs) == 0);
 	vx_io_close(io);
 }
@@ -547,8 +541,6 @@ static void seed_hostile(const char *dir)
 	struct vx_super sb;
 	struct vx_io *io;
 	struct vx_fs *fs;
-	char path[4096];
-	FILE *out;
 
 	memset(p.uuid, 0x73, 16);
 	CHECK(vx_io_mem_open(960 * 1024, &io) == 0);
@@ -587,10 +579,7 @@ static void seed_hostile(const char *dir)
 	patch_entry(hb, 1024, "dup2", "dup1", 0);
 	patch_entry(subb, 1024, "loop", NULL, h);
 	patch_entry(sb_, 1024, "a1b", "a/b", 0);
-	snprintf(path, sizeof(path), "%s/image-hostile", dir);
-	out = fopen(path, "wb");
-	CHECK(out && fwrite(img, 1, 960 * 1024, out) == 960 * 1024);
-	CHECK(fclose(out) == 0);
+	fuzz_seed_file(dir, "image-hostile", img, 960 * 1024);
 	vx_io_close(io);
 }
 

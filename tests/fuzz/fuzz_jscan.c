@@ -334,20 +334,13 @@ static void write_seed(const char *dir, const char *name, int flags)
 {
 	size_t len = HDR + (size_t)(g_sb.journal_blocks - 1) * BS;
 	uint8_t *s = calloc(1, len);
-	char path[4096];
-	FILE *f;
 
 	CHECK(s);
 	s[0] = (uint8_t)flags;
 	memcpy(s + HDR, g_img + (g_sb.journal_start + 1) * BS, len - HDR);
 	while (len > HDR && !s[len - 1])	/* trailing zeros add nothing */
 		len--;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f || fwrite(s, 1, len, f) != len || fclose(f)) {
-		perror(path);
-		exit(1);
-	}
+	fuzz_seed_file(dir, name, s, len);
 	free(s);
 }
 

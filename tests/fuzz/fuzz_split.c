@@ -70,19 +70,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-static void write_seed(const char *dir, const char *name, const char *s)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f || fputs(s, f) == EOF || fclose(f)) {
-		perror(path);
-		exit(1);
-	}
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const lines[] = {
@@ -98,7 +85,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		return 0;
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		snprintf(name, sizeof(name), "line-%zu", i);
-		write_seed(dir, name, lines[i]);
+		fuzz_seed_file(dir, name, lines[i], strlen(lines[i]));
 	}
 	exit(0);
 }
